@@ -1,0 +1,225 @@
+#include "evidence/evidence.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include <nlohmann/json.hpp>
+
+#include "core/atomic_file.h"
+#include "core/error.h"
+#include "core/json_read.h"
+
+namespace syscribe::ev {
+
+using nlohmann::json;
+
+std::vector<std::string> Evidence::phase_names() const {
+  std::vector<std::string> names;
+  auto add = [&](const std::string& n) {
+    if (std::find(names.begin(), names.end(), n) == names.end()) names.push_back(n);
+  };
+  std::vector<Mark> marks;
+  for (const auto& r : recordings) marks.insert(marks.end(), r.marks.begin(), r.marks.end());
+  std::stable_sort(marks.begin(), marks.end(), [](const Mark& a, const Mark& b) { return a.at < b.at; });
+  for (const auto& m : marks) add(m.phase);
+  std::set<std::string> others;
+  for (const auto& [key, p] : processes)
+    for (const auto& [phase, _] : p.phases) others.insert(phase);
+  for (const auto& n : others) add(n);
+  return names;
+}
+
+std::set<std::string> Evidence::arch_names() const {
+  std::set<std::string> arches;
+  for (const auto& [key, p] : processes)
+    for (const auto& [phase, m] : p.phases)
+      for (const auto& [arch, calls] : m)
+        if (!calls.empty()) arches.insert(arch);
+  return arches;
+}
+
+void merge_stats(SyscallStats& into, const SyscallStats& from) {
+  if (into.count == 0) {
+    into.first = from.first;
+    into.last = from.last;
+  } else if (from.count != 0) {
+    into.first = std::min(into.first, from.first);
+    into.last = std::max(into.last, from.last);
+  }
+  into.count += from.count;
+  for (const auto& [arg, values] : from.args)
+    for (const auto& [v, n] : values) into.args[arg][v] += n;
+  for (const auto& [e, n] : from.errors) into.errors[e] += n;
+}
+
+void merge_into(Evidence& into, const Evidence& from) {
+  into.recordings.insert(into.recordings.end(), from.recordings.begin(), from.recordings.end());
+  std::sort(into.recordings.begin(), into.recordings.end());
+  for (const auto& [key, p] : from.processes) {
+    Process& dst = into.processes[key];
+    dst.exe = p.exe;
+    dst.comm = p.comm;
+    dst.instances += p.instances;
+    for (const auto& a : p.argvs) {
+      if (dst.argvs.size() >= kMaxArgvs) break;
+      dst.argvs.insert(a);
+    }
+    dst.parent_chains.insert(p.parent_chains.begin(), p.parent_chains.end());
+    for (const auto& [phase, m] : p.phases)
+      for (const auto& [arch, calls] : m)
+        for (const auto& [name, st] : calls) merge_stats(dst.phases[phase][arch][name], st);
+  }
+}
+
+namespace {
+
+// Times are kept to the microsecond so files stay readable and stable.
+double round_time(double t) { return std::round(t * 1e6) / 1e6; }
+
+json stats_json(const SyscallStats& s) {
+  json j = {{"count", s.count}, {"first", round_time(s.first)}, {"last", round_time(s.last)}};
+  if (!s.args.empty()) j["args"] = s.args;
+  if (!s.errors.empty()) j["errors"] = s.errors;
+  return j;
+}
+
+json marks_json(const std::vector<Mark>& marks) {
+  json arr = json::array();
+  for (const auto& m : marks) arr.push_back({{"phase", m.phase}, {"at", round_time(m.at)}, {"source", m.source}});
+  return arr;
+}
+
+json recording_json(const Recording& r) {
+  json j = {{"command", r.command},       {"started", r.started},
+            {"duration", round_time(r.duration)}, {"tool_version", r.tool_version},
+            {"mode", r.mode},             {"host_kernel", r.host_kernel},
+            {"host_arch", r.host_arch},   {"exit_status", r.exit_status},
+            {"marks", marks_json(r.marks)}};
+  if (!r.known.empty()) j["known"] = r.known;
+  return j;
+}
+
+SyscallStats read_stats(const JsonAt& j) {
+  SyscallStats s;
+  s.count = j.at("count").u64();
+  s.first = j.member("first", 0.0).num();
+  s.last = j.member("last", 0.0).num();
+  if (j.has("args")) {
+    JsonAt args = j.at("args");
+    for (const auto& [name, values] : args.object().items()) {
+      JsonAt vals = args.at(name);
+      for (const auto& [v, _] : vals.object().items()) s.args[name][v] = vals.at(v).u64();
+    }
+  }
+  if (j.has("errors")) {
+    JsonAt errs = j.at("errors");
+    for (const auto& [e, _] : errs.object().items()) s.errors[e] = errs.at(e).u64();
+  }
+  return s;
+}
+
+std::vector<std::string> read_strings(const JsonAt& j) {
+  std::vector<std::string> out;
+  for (size_t i = 0; i < j.array().size(); ++i) out.push_back(j.at(i).str());
+  return out;
+}
+
+Recording read_recording(const JsonAt& j) {
+  Recording r;
+  r.command = read_strings(j.at("command"));
+  r.started = j.at("started").str();
+  r.duration = j.member("duration", 0.0).num();
+  r.tool_version = j.member("tool_version", "").str();
+  r.mode = j.member("mode", "").str();
+  r.host_kernel = j.member("host_kernel", "").str();
+  r.host_arch = j.member("host_arch", "").str();
+  r.exit_status = static_cast<int>(j.member("exit_status", 0).i64());
+  JsonAt marks = j.member("marks", json::array());
+  for (size_t i = 0; i < marks.array().size(); ++i) {
+    JsonAt m = marks.at(i);
+    r.marks.push_back({m.at("phase").str(), m.at("at").num(), m.member("source", "").str()});
+  }
+  if (j.has("known")) r.known = read_strings(j.at("known"));
+  return r;
+}
+
+}  // namespace
+
+json to_json(const Evidence& ev) {
+  json procs = json::array();
+  for (const auto& [key, p] : ev.processes) {
+    json phases = json::object();
+    for (const auto& [phase, m] : p.phases) {
+      json arches = json::object();
+      for (const auto& [arch, calls] : m) {
+        json cj = json::object();
+        for (const auto& [name, st] : calls) cj[name] = stats_json(st);
+        arches[arch] = cj;
+      }
+      phases[phase] = arches;
+    }
+    procs.push_back({{"exe", p.exe},
+                     {"comm", p.comm},
+                     {"instances", p.instances},
+                     {"argv", p.argvs},
+                     {"parents", p.parent_chains},
+                     {"phases", phases}});
+  }
+  json recs = json::array();
+  for (const auto& r : ev.recordings) recs.push_back(recording_json(r));
+  return {{"format", kFormatName}, {"version", kFormatVersion}, {"recordings", recs}, {"processes", procs}};
+}
+
+Evidence from_json(const json& root, const std::string& file) {
+  JsonAt j(root, file);
+  j.object();
+  if (j.member("format", "").value() != kFormatName)
+    j.at("format").fail(fmt::format("not a syscribe evidence file (expected \"format\": \"{}\")", kFormatName));
+  int64_t version = j.at("version").i64();
+  if (version != kFormatVersion)
+    j.at("version").fail(fmt::format("unsupported evidence version {} (this syscribe reads version {})",
+                                     version, kFormatVersion));
+  Evidence ev;
+  JsonAt recs = j.at("recordings");
+  for (size_t i = 0; i < recs.array().size(); ++i) ev.recordings.push_back(read_recording(recs.at(i)));
+  std::sort(ev.recordings.begin(), ev.recordings.end());
+  JsonAt procs = j.at("processes");
+  for (size_t i = 0; i < procs.array().size(); ++i) {
+    JsonAt pj = procs.at(i);
+    Process p;
+    p.exe = pj.at("exe").str();
+    p.comm = pj.member("comm", "").str();
+    p.instances = pj.member("instances", 1).u64();
+    JsonAt argv = pj.member("argv", json::array());
+    for (size_t k = 0; k < argv.array().size(); ++k) p.argvs.insert(read_strings(argv.at(k)));
+    JsonAt parents = pj.member("parents", json::array());
+    for (size_t k = 0; k < parents.array().size(); ++k) p.parent_chains.insert(read_strings(parents.at(k)));
+    JsonAt phases = pj.at("phases");
+    for (const auto& [phase, _] : phases.object().items()) {
+      JsonAt arches = phases.at(phase);
+      for (const auto& [arch, __] : arches.object().items()) {
+        JsonAt calls = arches.at(arch);
+        auto& dst = p.phases[phase][arch];
+        for (const auto& [name, ___] : calls.object().items()) dst[name] = read_stats(calls.at(name));
+      }
+    }
+    ProcessKey key{p.exe, p.comm};
+    if (ev.processes.count(key)) pj.fail(fmt::format("duplicate process {} ({})", p.exe, p.comm));
+    ev.processes.emplace(key, std::move(p));
+  }
+  return ev;
+}
+
+Evidence read_evidence(const std::string& path) {
+  std::string text = read_file(path);
+  std::string name = path == "-" ? "<stdin>" : path;
+  return from_json(parse_json_text(text, name), name);
+}
+
+std::string dump_evidence(const Evidence& ev) { return to_json(ev).dump(2) + "\n"; }
+
+void write_evidence(const std::string& path, const Evidence& ev) {
+  write_file_atomic(path, dump_evidence(ev));
+}
+
+}  // namespace syscribe::ev

@@ -1,0 +1,100 @@
+// Evidence: what a workload asked the kernel for. The one contract between the
+// tracer and the generator; its JSON form is documented in docs/evidence.md.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+namespace syscribe::ev {
+
+inline constexpr int kFormatVersion = 1;
+inline constexpr const char* kFormatName = "syscribe-evidence";
+
+// Aggregate of one syscall on one arch, in one phase of one process identity.
+struct SyscallStats {
+  uint64_t count = 0;
+  double first = 0;  // seconds since the recording started
+  double last = 0;
+  // Argument name -> value -> count. Numbers are written "0x1a"; strings as they are.
+  std::map<std::string, std::map<std::string, uint64_t>> args;
+  // Error results seen ("ENOENT" -> count); only recorded with record --results.
+  std::map<std::string, uint64_t> errors;
+};
+
+// arch name -> syscall name -> stats. Unknown numbers are named "#<nr>".
+using SyscallMap = std::map<std::string, std::map<std::string, SyscallStats>>;
+
+// A process identity: executable path and comm. Many pids can share one.
+struct Process {
+  std::string exe;
+  std::string comm;
+  uint64_t instances = 0;                            // processes seen with this identity
+  std::set<std::vector<std::string>> argvs;          // distinct argv, at most kMaxArgvs
+  std::set<std::vector<std::string>> parent_chains;  // exe of parent, grandparent, ...
+  std::map<std::string, SyscallMap> phases;          // phase name -> syscalls
+};
+inline constexpr size_t kMaxArgvs = 16;
+
+// A phase change: from `at` seconds on, syscalls land in `phase`.
+struct Mark {
+  std::string phase;
+  double at = 0;
+  std::string source;  // "launch", "ready tcp:127.0.0.1:8080", "signal SIGHUP", "mark", ...
+  bool operator<(const Mark& o) const {
+    return std::tie(at, phase, source) < std::tie(o.at, o.phase, o.source);
+  }
+  bool operator==(const Mark& o) const = default;
+};
+
+// Facts about one recording run. A merged file holds the runs of all its inputs.
+struct Recording {
+  std::vector<std::string> command;  // argv launched, or "pid:N" for each attached pid
+  std::string started;               // UTC, ISO 8601
+  double duration = 0;               // seconds
+  std::string tool_version;
+  std::string mode;                  // "seccomp" (one stop) or "ptrace-syscall" (two stops)
+  std::string host_kernel;
+  std::string host_arch;
+  int exit_status = 0;
+  std::vector<Mark> marks;
+  std::vector<std::string> known;    // syscalls skipped by an incremental (--known) recording
+  bool operator<(const Recording& o) const {
+    return std::tie(started, command, host_arch) < std::tie(o.started, o.command, o.host_arch);
+  }
+};
+
+using ProcessKey = std::pair<std::string, std::string>;  // (exe, comm)
+
+struct Evidence {
+  std::vector<Recording> recordings;  // sorted
+  std::map<ProcessKey, Process> processes;
+
+  // Phase names in the order they first appear in the marks, then any others.
+  std::vector<std::string> phase_names() const;
+  // Arch names that hold at least one syscall.
+  std::set<std::string> arch_names() const;
+};
+
+// Adds `from` into `into`: a union with summed counts. Associative and commutative.
+void merge_into(Evidence& into, const Evidence& from);
+void merge_stats(SyscallStats& into, const SyscallStats& from);
+
+// JSON conversion. to_json output is deterministic (sorted keys and lists).
+nlohmann::json to_json(const Evidence& ev);
+// Throws Error "FILE: JSON_PATH: what is wrong" on any malformed or unsupported input.
+Evidence from_json(const nlohmann::json& j, const std::string& file);
+
+// Reads and validates an evidence file ("-" for stdin). Throws Error naming file and
+// position (line:column for JSON syntax, JSON path for content).
+Evidence read_evidence(const std::string& path);
+// Writes atomically; "-" for stdout.
+void write_evidence(const std::string& path, const Evidence& ev);
+std::string dump_evidence(const Evidence& ev);
+
+}  // namespace syscribe::ev

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs the Debian packages syscribe needs (only those missing) and builds into build/.
+# Usage: scripts/setup.sh [--test]   (--test also installs what the test suites use)
+# Idempotent: a second run with nothing missing only runs ninja.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+build_pkgs=(g++ pkg-config python3 meson ninja-build libseccomp-dev libboost-program-options-dev
+            libfmt-dev nlohmann-json3-dev catch2 libyaml-cpp-dev)
+# Tests: strace is the oracle for the tracer tests; gcc-multilib builds the 32-bit test
+# program; the -cross header packages let the table test check every arch's numbers;
+# podman/crun/runc/busybox-static run the end-to-end container tests.
+test_pkgs=(strace gcc-multilib busybox-static
+           linux-libc-dev-arm64-cross linux-libc-dev-armhf-cross linux-libc-dev-riscv64-cross
+           linux-libc-dev-s390x-cross linux-libc-dev-ppc64el-cross)
+
+want=("${build_pkgs[@]}")
+if [ "${1:-}" = "--test" ]; then
+  want+=("${test_pkgs[@]}")
+fi
+
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "setup: installing packages needs root (run with sudo)" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [ ! -f build/build.ninja ]; then
+  meson setup build
+fi
+ninja -C build

@@ -1,0 +1,198 @@
+#!/usr/bin/env python3
+"""Generates the C++ data behind syscalls.h from numbers.csv, info.tsv and xlat/*.tsv.
+
+Usage: gen_table.py NUMBERS_CSV INFO_TSV XLAT_DIR OUTPUT_CPP
+
+The output is rewritten only when its content changes, so ninja does not rebuild
+everything after a touch. Malformed data stops the build with FILE:LINE: message.
+"""
+import os
+import sys
+
+ARCHES = ["x86_64", "i386", "x32", "aarch64", "arm", "riscv64", "s390x", "ppc64le", "loongarch64"]
+KINDS = {
+    # spec kind: (ArgKind, is32)
+    "fd": ("fd", True), "path": ("path", False), "str": ("str", False),
+    "int": ("int32", True), "uint": ("uint32", True), "long": ("int64", False),
+    "ulong": ("uint64", False), "ptr": ("ptr", False), "pid": ("pid", True),
+    "uid": ("uid", True), "mode": ("mode", True),
+    "flags32": ("flags", True), "flags64": ("flags", False),
+    "enum32": ("enumval", True), "enum64": ("enumval", False),
+}
+USES = {"record", "eq", "mask"}
+RISKS = {"low", "medium", "high", "critical"}
+
+
+def fail(path, lineno, msg):
+    sys.exit(f"{path}:{lineno}: {msg}")
+
+
+def data_lines(path):
+    with open(path, encoding="utf-8") as f:
+        for lineno, line in enumerate(f, 1):
+            line = line.rstrip("\n")
+            if not line.strip() or line.lstrip().startswith("#"):
+                continue
+            yield lineno, line
+
+
+def read_numbers(path):
+    numbers = {}
+    header_seen = False
+    for lineno, line in data_lines(path):
+        cells = line.split(",")
+        if not header_seen:
+            if cells != ["name"] + ARCHES:
+                fail(path, lineno, "header must be name," + ",".join(ARCHES))
+            header_seen = True
+            continue
+        if len(cells) != len(ARCHES) + 1:
+            fail(path, lineno, f"expected {len(ARCHES) + 1} columns, found {len(cells)}")
+        name = cells[0]
+        if name in numbers:
+            fail(path, lineno, f"duplicate syscall {name}")
+        nrs = []
+        for arch, cell in zip(ARCHES, cells[1:]):
+            if cell == "":
+                nrs.append(-1)
+            else:
+                try:
+                    nrs.append(int(cell, 0))
+                except ValueError:
+                    fail(path, lineno, f"{name}: bad number {cell!r} for {arch}")
+        numbers[name] = nrs
+    return numbers
+
+
+def parse_arg(path, lineno, spec, xlats):
+    use, mask = "none", 0
+    if "!" in spec:
+        spec, use = spec.split("!", 1)
+        if use.startswith("mask="):
+            try:
+                mask = int(use[5:], 0)
+            except ValueError:
+                fail(path, lineno, f"bad mask in {use!r}")
+            use = "mask"
+        if use not in USES:
+            fail(path, lineno, f"unknown argument use {use!r}")
+    parts = spec.split(":")
+    if len(parts) not in (2, 3):
+        fail(path, lineno, f"argument {spec!r} must be name:kind[:xlat]")
+    name, kind = parts[0], parts[1]
+    xlat = parts[2] if len(parts) == 3 else ""
+    if kind not in KINDS:
+        fail(path, lineno, f"unknown argument kind {kind!r}")
+    if xlat and xlat not in xlats:
+        fail(path, lineno, f"unknown value set {xlat!r} (no xlat/{xlat}.tsv)")
+    return name, KINDS[kind][0], KINDS[kind][1], xlat, use, mask
+
+
+def read_info(path, numbers, xlats):
+    info = {}
+    for lineno, line in data_lines(path):
+        cells = line.split("\t")
+        if cells[0] == "name":
+            continue
+        if len(cells) != 6:
+            fail(path, lineno, f"expected 6 tab-separated columns, found {len(cells)}")
+        name, category, risk, reason, args, equivalents = cells
+        if name not in numbers:
+            fail(path, lineno, f"{name} is not in numbers.csv")
+        if name in info:
+            fail(path, lineno, f"duplicate syscall {name}")
+        if risk not in RISKS:
+            fail(path, lineno, f"unknown risk {risk!r}")
+        parsed_args = [] if args in ("", "-") else [parse_arg(path, lineno, a, xlats) for a in args.split(";")]
+        eqs = [] if equivalents in ("", "-") else equivalents.split(",")
+        for e in eqs:
+            if e not in numbers:
+                fail(path, lineno, f"equivalent {e} is not in numbers.csv")
+        info[name] = (category, risk, reason, parsed_args, eqs)
+    return info
+
+
+def read_xlats(directory):
+    xlats = {}
+    for fname in sorted(os.listdir(directory)):
+        if not fname.endswith(".tsv"):
+            continue
+        path = os.path.join(directory, fname)
+        entries = []
+        for lineno, line in data_lines(path):
+            cells = line.split("\t")
+            if len(cells) != 2:
+                fail(path, lineno, "expected NAME<TAB>VALUE")
+            try:
+                entries.append((cells[0], int(cells[1], 0)))
+            except ValueError:
+                fail(path, lineno, f"bad value {cells[1]!r}")
+        xlats[fname[:-4]] = entries
+    return xlats
+
+
+def cstr(s):
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def generate(numbers, info, xlats):
+    out = ["// Generated by syscalls-tables/gen_table.py: do not edit.",
+           '#include "syscalls-tables/table_data.h"', "",
+           "namespace syscribe::sys::data {", ""]
+    for xname, entries in xlats.items():
+        out.append(f"static const XlatEntry xlat_{xname}[] = {{")
+        for n, v in entries:
+            out.append(f"  {{{cstr(n)}, {v:#x}ULL}},")
+        out.append("};")
+    out.append("const XlatSet kXlats[] = {")
+    for xname in xlats:
+        out.append(f"  {{{cstr(xname)}, std::span<const XlatEntry>(xlat_{xname})}},")
+    out.append("};")
+    out.append(f"const size_t kXlatCount = {len(xlats)};")
+    out.append("")
+    for name in sorted(numbers):
+        if name not in info:
+            continue
+        _, _, _, args, eqs = info[name]
+        if args:
+            out.append(f"static const ArgInfo args_{name}[] = {{")
+            for (an, kind, is32, xlat, use, mask) in args:
+                out.append(f"  {{{cstr(an)}, ArgKind::{kind}, {'true' if is32 else 'false'}, "
+                           f"{cstr(xlat)}, ArgUse::{use}, {mask:#x}ULL}},")
+            out.append("};")
+        if eqs:
+            out.append(f"static const std::string_view eq_{name}[] = {{{', '.join(cstr(e) for e in eqs)}}};")
+    out.append("const SyscallInfo kSyscalls[] = {")
+    for name in sorted(numbers):
+        nrs = ", ".join(str(n) for n in numbers[name])
+        category, risk, reason, args, eqs = info.get(name, ("other", "medium", "not yet reviewed", [], []))
+        a = f"std::span<const ArgInfo>(args_{name})" if args else "{}"
+        e = f"std::span<const std::string_view>(eq_{name})" if eqs else "{}"
+        out.append(f"  {{{cstr(name)}, {{{nrs}}}, {cstr(category)}, Risk::{risk}, {cstr(reason)}, {a}, {e}}},")
+    out.append("};")
+    out.append(f"const size_t kSyscallCount = {len(numbers)};")
+    out.append("")
+    out.append("}  // namespace syscribe::sys::data")
+    return "\n".join(out) + "\n"
+
+
+def main():
+    if len(sys.argv) != 5:
+        sys.exit(__doc__)
+    numbers_csv, info_tsv, xlat_dir, output = sys.argv[1:]
+    numbers = read_numbers(numbers_csv)
+    xlats = read_xlats(xlat_dir)
+    info = read_info(info_tsv, numbers, xlats)
+    text = generate(numbers, info, xlats)
+    try:
+        with open(output, encoding="utf-8") as f:
+            if f.read() == text:
+                return
+    except FileNotFoundError:
+        pass
+    with open(output, "w", encoding="utf-8") as f:
+        f.write(text)
+
+
+if __name__ == "__main__":
+    main()
