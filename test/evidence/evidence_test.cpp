@@ -1,0 +1,134 @@
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <fstream>
+#include <unistd.h>
+
+#include "core/error.h"
+#include "evidence/evidence.h"
+
+using namespace syscribe;
+
+namespace {
+
+ev::Evidence sample(const std::string& exe, uint64_t n, double first, const std::string& flag) {
+  ev::Evidence e;
+  ev::Recording r;
+  r.command = {exe};
+  r.started = "2026-11-27T10:00:0" + std::to_string(n % 10) + "Z";
+  r.mode = "seccomp";
+  r.marks.push_back({"startup", 0, "launch"});
+  e.recordings.push_back(r);
+  ev::Process& p = e.processes[{exe, "app"}];
+  p.exe = exe;
+  p.comm = "app";
+  p.instances = 1;
+  p.argvs.insert({exe, std::to_string(n)});
+  auto& st = p.phases["startup"]["x86_64"]["openat"];
+  st.count = n;
+  st.first = first;
+  st.last = first + 1;
+  st.args["flags"][flag] = n;
+  return e;
+}
+
+ev::Evidence merged(std::initializer_list<ev::Evidence> parts) {
+  ev::Evidence out;
+  for (const auto& p : parts) ev::merge_into(out, p);
+  return out;
+}
+
+std::string temp_path(const char* name) { return std::string("/tmp/syscribe-evtest-") + std::to_string(getpid()) + name; }
+
+}  // namespace
+
+TEST_CASE("evidence survives a JSON round trip unchanged", "[evidence]") {
+  ev::Evidence e = sample("/bin/app", 3, 0.25, "0x80000");
+  std::string text = ev::dump_evidence(e);
+  ev::Evidence back = ev::from_json(nlohmann::json::parse(text), "t.json");
+  CHECK(ev::dump_evidence(back) == text);
+}
+
+TEST_CASE("merge sums counts and keeps the earliest first and latest last", "[evidence]") {
+  ev::Evidence m = merged({sample("/bin/app", 3, 0.5, "0x1"), sample("/bin/app", 4, 0.25, "0x2")});
+  const auto& st = m.processes.at({"/bin/app", "app"}).phases.at("startup").at("x86_64").at("openat");
+  CHECK(st.count == 7);
+  CHECK(st.first == 0.25);
+  CHECK(st.last == 1.5);
+  CHECK(st.args.at("flags").at("0x1") == 3);
+  CHECK(st.args.at("flags").at("0x2") == 4);
+  CHECK(m.recordings.size() == 2);
+  CHECK(m.processes.at({"/bin/app", "app"}).instances == 2);
+}
+
+TEST_CASE("merge is commutative and associative", "[evidence]") {
+  auto a = sample("/bin/a", 1, 0.1, "0x1");
+  auto b = sample("/bin/app", 2, 0.2, "0x2");
+  auto c = sample("/bin/app", 5, 0.05, "0x1");
+  std::string abc = ev::dump_evidence(merged({a, b, c}));
+  CHECK(ev::dump_evidence(merged({c, b, a})) == abc);
+  CHECK(ev::dump_evidence(merged({b, a, c})) == abc);
+  CHECK(ev::dump_evidence(merged({merged({a, b}), c})) == abc);
+  CHECK(ev::dump_evidence(merged({a, merged({b, c})})) == abc);
+}
+
+TEST_CASE("malformed evidence is refused with the file and JSON path", "[evidence]") {
+  auto j = ev::to_json(sample("/bin/app", 1, 0, "0x1"));
+  j["processes"][0]["phases"]["startup"]["x86_64"]["openat"]["count"] = "many";
+  try {
+    ev::from_json(j, "bad.json");
+    FAIL("accepted a string count");
+  } catch (const Error& e) {
+    CHECK(std::string(e.what()) ==
+          "bad.json: $.processes[0].phases.startup.x86_64.openat.count: expected an integer, found string");
+  }
+}
+
+TEST_CASE("a wrong format version is refused by name", "[evidence]") {
+  auto j = ev::to_json(sample("/bin/app", 1, 0, "0x1"));
+  j["version"] = 7;
+  CHECK_THROWS_WITH(ev::from_json(j, "v.json"),
+                    "v.json: $.version: unsupported evidence version 7 (this syscribe reads version 1)");
+  j["format"] = "something-else";
+  CHECK_THROWS_WITH(ev::from_json(j, "v.json"), Catch::Contains("not a syscribe evidence file"));
+}
+
+TEST_CASE("JSON syntax errors name the line and column", "[evidence]") {
+  std::string path = temp_path("syntax.json");
+  {
+    std::ofstream out(path);
+    out << "{\n  \"format\": \"syscribe-evidence\",\n  \"version\": 1,,\n}\n";
+  }
+  CHECK_THROWS_WITH(ev::read_evidence(path), Catch::StartsWith(path + ":3:16: invalid JSON"));
+  std::remove(path.c_str());
+}
+
+TEST_CASE("truncated evidence is refused and an unreadable path names the file", "[evidence]") {
+  std::string text = ev::dump_evidence(sample("/bin/app", 1, 0, "0x1"));
+  std::string path = temp_path("trunc.json");
+  {
+    std::ofstream out(path);
+    out << text.substr(0, text.size() / 2);
+  }
+  CHECK_THROWS_WITH(ev::read_evidence(path), Catch::StartsWith(path + ":"));
+  std::remove(path.c_str());
+  CHECK_THROWS_WITH(ev::read_evidence("/nonexistent/e.json"),
+                    "cannot read /nonexistent/e.json: No such file or directory");
+}
+
+TEST_CASE("writing evidence to an unwritable place leaves the old file intact", "[evidence]") {
+  std::string path = temp_path("keep.json");
+  ev::write_evidence(path, sample("/bin/app", 1, 0, "0x1"));
+  std::string before = ev::dump_evidence(ev::read_evidence(path));
+  CHECK_THROWS(ev::write_evidence("/nonexistent-dir/e.json", sample("/bin/x", 2, 0, "0x2")));
+  CHECK(ev::dump_evidence(ev::read_evidence(path)) == before);
+  std::remove(path.c_str());
+}
+
+TEST_CASE("phase names follow the order of the marks", "[evidence]") {
+  ev::Evidence e = sample("/bin/app", 1, 0, "0x1");
+  e.recordings[0].marks = {{"startup", 0, "launch"}, {"serving", 1, "ready"}, {"shutdown", 3, "signal SIGTERM"}};
+  e.processes.begin()->second.phases["shutdown"]["x86_64"]["unlink"].count = 1;
+  CHECK(e.phase_names() == std::vector<std::string>{"startup", "serving", "shutdown"});
+}
