@@ -5,6 +5,7 @@ namespace syscribe::cli {
 namespace {
 // Keep one row per line: each subcommand's file adds its own row.
 constexpr Command kCommands[] = {
+    {"record", "run a command (or attach to PIDs) and record the syscalls it makes", cmd_record},
     {"syscalls", "look up syscall names and numbers on every architecture", cmd_syscalls},
 };
 }  // namespace

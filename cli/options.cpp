@@ -20,7 +20,7 @@ bool takes_separate_value(const po::options_description& desc, const std::string
     return d && d->semantic()->max_tokens() > 0;
   }
   if (arg.size() != 2) return false;  // "-ofile" carries its value
-  const po::option_description* d = desc.find_nothrow(arg.substr(1), false, false, true);
+  const po::option_description* d = desc.find_nothrow(arg, false, false, false);
   return d && d->semantic()->max_tokens() > 0;
 }
 

@@ -1,0 +1,25 @@
+// What /proc says about a task. Every function tolerates a task that vanished
+// (returns empty values): tracees die at any moment.
+#pragma once
+
+#include <string>
+#include <sys/types.h>
+#include <vector>
+
+namespace syscribe::tracer {
+
+struct TaskStatus {
+  pid_t tgid = 0;
+  pid_t ppid = 0;
+  pid_t tracer = 0;
+  bool ok = false;
+};
+
+TaskStatus read_task_status(pid_t tid);
+std::string read_exe(pid_t pid);      // target of /proc/PID/exe, "" if unreadable
+std::string read_comm(pid_t pid);     // without the newline
+std::vector<std::string> read_cmdline(pid_t pid);
+// Thread ids in /proc/PID/task, sorted.
+std::vector<pid_t> list_threads(pid_t pid);
+
+}  // namespace syscribe::tracer
