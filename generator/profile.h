@@ -1,0 +1,110 @@
+// The seccomp profile model: the OCI runtime-spec `linux.seccomp` structure plus the
+// fields of Docker's dialect, read from and written to OCI, Docker and
+// security-profiles-operator (SPO) files. See docs/profiles.md.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "syscalls-tables/syscalls.h"
+
+namespace syscribe::gen {
+
+// The file dialects. `oci` is the flat runtime-spec structure containerd loads;
+// `docker` adds archMap, comment, includes/excludes; `spo` is the SeccompProfile CRD.
+enum class Format : uint8_t { oci, docker, spo };
+std::string_view format_name(Format f);
+std::optional<Format> parse_format(std::string_view text);
+
+// One argument condition, as in the OCI spec. `op` is the SCMP_CMP_* spelling.
+// SCMP_CMP_MASKED_EQ means (arg & value) == value_two.
+struct ArgCond {
+  unsigned index = 0;
+  uint64_t value = 0;
+  uint64_t value_two = 0;
+  std::string op = "SCMP_CMP_EQ";
+  bool operator==(const ArgCond&) const = default;
+  auto operator<=>(const ArgCond&) const = default;
+};
+
+// Docker's conditional rules: a rule applies only when the host matches `includes`
+// and does not match `excludes`.
+struct DockerFilter {
+  std::vector<std::string> caps;    // includes: all needed; excludes: any present skips
+  std::vector<std::string> arches;  // Go arch names ("amd64", "arm64", "x32", ...) of the host
+  std::string min_kernel;           // "4.8"; syscribe assumes the host satisfies it
+  bool empty() const { return caps.empty() && arches.empty() && min_kernel.empty(); }
+  bool operator==(const DockerFilter&) const = default;
+};
+
+struct Rule {
+  std::vector<std::string> names;
+  std::string action = "SCMP_ACT_ALLOW";  // SCMP_ACT_* spelling as read or generated
+  std::optional<uint32_t> errno_ret;      // for SCMP_ACT_ERRNO and SCMP_ACT_TRACE
+  std::vector<ArgCond> args;
+  std::string comment;                    // Docker and SPO only
+  DockerFilter includes, excludes;        // Docker only
+  bool operator==(const Rule&) const = default;
+};
+
+struct ArchMapEntry {
+  std::string architecture;                     // "SCMP_ARCH_X86_64"
+  std::vector<std::string> sub_architectures;  // "SCMP_ARCH_X86", "SCMP_ARCH_X32"
+  bool operator==(const ArchMapEntry&) const = default;
+};
+
+struct Profile {
+  Format format = Format::oci;  // the dialect it was read as (or is meant to be written as)
+  std::string default_action = "SCMP_ACT_ERRNO";
+  std::optional<uint32_t> default_errno_ret;
+  std::vector<std::string> architectures;  // SCMP_ARCH_* names
+  std::vector<ArchMapEntry> arch_map;      // Docker
+  std::vector<std::string> flags;          // SECCOMP_FILTER_FLAG_*
+  std::string listener_path;
+  std::string listener_metadata;
+  std::vector<Rule> syscalls;
+  // SPO metadata.
+  std::string name;
+  std::string nspace;
+  bool operator==(const Profile&) const = default;
+};
+
+// Known SCMP_ACT_* names. The seccomp return value of an action: errno_ret (or EPERM, the
+// runtimes' default) goes into the low 16 bits of ERRNO and TRACE. nullopt when unknown.
+bool known_action(std::string_view action);
+std::optional<uint32_t> action_value(std::string_view action, std::optional<uint32_t> errno_ret);
+// "SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO(EPERM)", "SCMP_ACT_KILL_PROCESS" for a return value.
+std::string describe_action(uint32_t value);
+bool known_op(std::string_view op);
+bool known_flag(std::string_view flag);
+
+// Reads OCI, Docker or SPO JSON (the CRD in its JSON form; YAML is not read), or a whole
+// OCI config.json (its linux.seccomp). Detects the dialect. Throws Error naming the file and
+// the JSON path (or line:column for syntax errors).
+Profile read_profile(const std::string& path);
+Profile parse_profile(const nlohmann::json& j, const std::string& file);
+Profile parse_profile_text(const std::string& text, const std::string& file);
+
+// Serializes in the given dialect. OCI drops comments and Docker-only fields; Docker turns
+// `architectures` into an archMap (natives with their listed compat arches). Deterministic.
+std::string write_profile(const Profile& p, Format f);
+nlohmann::json profile_json(const Profile& p, Format f);  // oci and docker only
+
+// The arches a runtime on `host` puts in the filter: the host's own arch always (runc's
+// seccomp_init includes it), plus the listed ones; for an archMap, the host's entry and its
+// sub-architectures. Unknown names are skipped (and reported by lint).
+std::vector<sys::Arch> effective_arches(const Profile& p, sys::Arch host);
+// The listed arches as parsed (architectures, or every arch named in archMap).
+std::vector<sys::Arch> listed_arches(const Profile& p);
+// The native arch of a compat one (i386, x32 -> x86_64; arm -> aarch64); itself otherwise.
+sys::Arch native_of(sys::Arch a);
+
+// Whether a Docker rule applies on `host` with capabilities `caps` (minKernel assumed met).
+bool rule_applies(const Rule& r, sys::Arch host, const std::vector<std::string>& caps);
+
+}  // namespace syscribe::gen
