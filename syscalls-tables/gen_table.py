@@ -21,6 +21,8 @@ KINDS = {
 }
 USES = {"record", "eq", "mask"}
 RISKS = {"low", "medium", "high", "critical"}
+CATEGORIES = {"file", "io", "network", "process", "memory", "signal", "ipc", "time", "security",
+              "debug", "privileged", "system", "obsolete"}
 
 
 def fail(path, lineno, msg):
@@ -76,6 +78,8 @@ def parse_arg(path, lineno, spec, xlats):
             use = "mask"
         if use not in USES:
             fail(path, lineno, f"unknown argument use {use!r}")
+        if use == "mask" and mask == 0:
+            fail(path, lineno, f"argument {spec!r}: mask needs a value, e.g. !mask=0x6")
     parts = spec.split(":")
     if len(parts) not in (2, 3):
         fail(path, lineno, f"argument {spec!r} must be name:kind[:xlat]")
@@ -103,12 +107,24 @@ def read_info(path, numbers, xlats):
             fail(path, lineno, f"duplicate syscall {name}")
         if risk not in RISKS:
             fail(path, lineno, f"unknown risk {risk!r}")
+        if category not in CATEGORIES:
+            fail(path, lineno, f"unknown category {category!r} (one of {', '.join(sorted(CATEGORIES))})")
+        if not reason.strip() or reason == "-":
+            fail(path, lineno, f"{name}: the reason must say why the risk is {risk}")
         parsed_args = [] if args in ("", "-") else [parse_arg(path, lineno, a, xlats) for a in args.split(";")]
+        arg_names = [a[0] for a in parsed_args]
+        if len(set(arg_names)) != len(arg_names):
+            fail(path, lineno, f"{name}: an argument name appears twice")
+        if len(parsed_args) > 6:
+            fail(path, lineno, f"{name}: a syscall has at most 6 arguments")
         eqs = [] if equivalents in ("", "-") else equivalents.split(",")
         for e in eqs:
             if e not in numbers:
                 fail(path, lineno, f"equivalent {e} is not in numbers.csv")
         info[name] = (category, risk, reason, parsed_args, eqs)
+    missing = sorted(set(numbers) - set(info))
+    if missing:
+        sys.exit(f"{path}: no row for {', '.join(missing)} (every syscall in numbers.csv needs one)")
     return info
 
 
@@ -165,7 +181,7 @@ def generate(numbers, info, xlats):
     out.append("const SyscallInfo kSyscalls[] = {")
     for name in sorted(numbers):
         nrs = ", ".join(str(n) for n in numbers[name])
-        category, risk, reason, args, eqs = info.get(name, ("other", "medium", "not yet reviewed", [], []))
+        category, risk, reason, args, eqs = info[name]
         a = f"std::span<const ArgInfo>(args_{name})" if args else "{}"
         e = f"std::span<const std::string_view>(eq_{name})" if eqs else "{}"
         out.append(f"  {{{cstr(name)}, {{{nrs}}}, {cstr(category)}, Risk::{risk}, {cstr(reason)}, {a}, {e}}},")
