@@ -67,6 +67,7 @@ def read_numbers(path):
 
 
 def parse_arg(path, lineno, spec, xlats):
+    whole = spec
     use, mask = "none", 0
     if "!" in spec:
         spec, use = spec.split("!", 1)
@@ -79,7 +80,7 @@ def parse_arg(path, lineno, spec, xlats):
         if use not in USES:
             fail(path, lineno, f"unknown argument use {use!r}")
         if use == "mask" and mask == 0:
-            fail(path, lineno, f"argument {spec!r}: mask needs a value, e.g. !mask=0x6")
+            fail(path, lineno, f"argument {whole!r}: mask needs a value, e.g. !mask=0x6")
     parts = spec.split(":")
     if len(parts) not in (2, 3):
         fail(path, lineno, f"argument {spec!r} must be name:kind[:xlat]")

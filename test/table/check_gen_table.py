@@ -1,0 +1,76 @@
+#!/usr/bin/env python3
+"""gen_table.py stops the build, with FILE[:LINE]: message, on data it cannot trust.
+
+Usage: check_gen_table.py SYSCALLS_TABLES_DIR
+
+Runs the generator on the real data (must succeed) and on copies with one defect each
+(must fail and say what is wrong). Exit 1 on any case that behaves otherwise.
+"""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+tables = os.path.abspath(sys.argv[1])
+
+
+def run(tmp, info_text):
+    info = os.path.join(tmp, "info.tsv")
+    with open(info, "w", encoding="utf-8") as f:
+        f.write(info_text)
+    proc = subprocess.run([sys.executable, os.path.join(tables, "gen_table.py"),
+                           os.path.join(tables, "numbers.csv"), info, os.path.join(tables, "xlat"),
+                           os.path.join(tmp, "out.cpp")], capture_output=True, text=True)
+    return proc.returncode, proc.stderr.strip()
+
+
+def replace_row(text, name, new_row):
+    lines = text.split("\n")
+    out = [new_row if line.split("\t")[0] == name else line for line in lines]
+    out = [line for line in out if line is not None]
+    return "\n".join(out)
+
+
+def main():
+    with open(os.path.join(tables, "info.tsv"), encoding="utf-8") as f:
+        info = f.read()
+    getpid = next(line for line in info.split("\n") if line.startswith("getpid\t"))
+    cases = [
+        ("missing row", replace_row(info, "getpid", "# removed"), "no row for getpid"),
+        ("unknown kind", replace_row(info, "close", "close\tfile\tlow\tcloses a fd\tfd:filedes\t-"),
+         "unknown argument kind 'filedes'"),
+        ("unknown value set", replace_row(info, "close", "close\tfile\tlow\tcloses a fd\tfd:fd:nosuchset\t-"),
+         "unknown value set 'nosuchset'"),
+        ("unknown equivalent", replace_row(info, "close", "close\tfile\tlow\tcloses a fd\tfd:fd\tclose4"),
+         "equivalent close4 is not in numbers.csv"),
+        ("mask without value", replace_row(info, "close", "close\tfile\tlow\tcloses a fd\tfd:fd!mask\t-"),
+         "mask needs a value"),
+        ("unknown risk", replace_row(info, "close", "close\tfile\tsevere\tcloses a fd\tfd:fd\t-"),
+         "unknown risk 'severe'"),
+        ("unknown category", replace_row(info, "close", "close\tfiles\tlow\tcloses a fd\tfd:fd\t-"),
+         "unknown category 'files'"),
+        ("duplicate row", info + getpid + "\n", "duplicate syscall getpid"),
+        ("name not in numbers.csv", info + "getpid2\tprocess\tlow\tno such syscall\t-\t-\n",
+         "getpid2 is not in numbers.csv"),
+    ]
+    failures = []
+    with tempfile.TemporaryDirectory() as tmp:
+        rc, err = run(tmp, info)
+        if rc != 0:
+            failures.append(f"the real info.tsv fails: {err}")
+        for label, text, expected in cases:
+            rc, err = run(tmp, text)
+            if rc == 0:
+                failures.append(f"{label}: accepted")
+            elif expected not in err or "info.tsv" not in err:
+                failures.append(f"{label}: message {err!r} lacks {expected!r} or the file name")
+            else:
+                print(f"ok   {label}: {err}")
+    for f in failures:
+        print("FAIL", f)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
