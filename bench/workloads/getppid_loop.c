@@ -1,0 +1,11 @@
+/* Benchmark workload: N getppid() calls through syscall(2), the cheapest real syscall. */
+#define _GNU_SOURCE
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+int main(int argc, char** argv) {
+  long n = argc > 1 ? atol(argv[1]) : 200000;
+  for (long i = 0; i < n; i++) syscall(SYS_getppid);
+  return 0;
+}
