@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 
 # Headers that define each set's names (macros or enum constants).
 HEADERS = {
@@ -104,29 +105,36 @@ def main():
         return 77
     problems, checked = [], 0
     sets = sorted(f[:-4] for f in os.listdir(xlat_dir) if f.endswith(".tsv"))
-    with tempfile.TemporaryDirectory() as tmp:
-        for s in sets:
-            if s not in HEADERS:
-                problems.append(f"{s}: no headers known to check it against (add it to HEADERS)")
-                continue
-            entries = read_set(os.path.join(xlat_dir, s + ".tsv"))
-            allowed = NOT_IN_HEADERS.get(s, {})
-            names = [n for n, _ in entries]
-            if len(set(names)) != len(names):
-                problems.append(f"{s}: a name appears twice")
-            found = compile_and_run(HEADERS[s], names, tmp)
-            for name, value in entries:
-                if name in found:
-                    checked += 1
-                    # Header values are C ints or longs: compare in the width they have.
-                    if found[name] != value and found[name] != value | 0xFFFFFFFF00000000:
-                        problems.append(f"{s} {name}: ours {value:#x}, headers {found[name]:#x}")
-                elif name not in allowed:
-                    problems.append(f"{s} {name}: not in {', '.join(HEADERS[s])}")
-            for name in allowed:
-                if name in found:
-                    problems.append(f"{s} {name}: listed as absent from the headers but they define it")
-            print(f"{s}: {len(found)} of {len(entries)} names checked")
+    unknown = [s for s in sets if s not in HEADERS]
+    for s in unknown:
+        problems.append(f"{s}: no headers known to check it against (add it to HEADERS)")
+    sets = [s for s in sets if s in HEADERS]
+    entries = {s: read_set(os.path.join(xlat_dir, s + ".tsv")) for s in sets}
+
+    def compile_set(s):
+        with tempfile.TemporaryDirectory() as tmp:
+            return compile_and_run(HEADERS[s], [n for n, _ in entries[s]], tmp)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:  # the machine is shared: two compilers at most
+        found_by_set = dict(zip(sets, pool.map(compile_set, sets)))
+    for s in sets:
+        allowed = NOT_IN_HEADERS.get(s, {})
+        names = [n for n, _ in entries[s]]
+        if len(set(names)) != len(names):
+            problems.append(f"{s}: a name appears twice")
+        found = found_by_set[s]
+        for name, value in entries[s]:
+            if name in found:
+                checked += 1
+                # Header values are C ints or longs: compare in the width they have.
+                if found[name] != value and found[name] != value | 0xFFFFFFFF00000000:
+                    problems.append(f"{s} {name}: ours {value:#x}, headers {found[name]:#x}")
+            elif name not in allowed:
+                problems.append(f"{s} {name}: not in {', '.join(HEADERS[s])}")
+        for name in allowed:
+            if name in found:
+                problems.append(f"{s} {name}: listed as absent from the headers but they define it")
+        print(f"{s}: {len(found)} of {len(entries[s])} names checked")
     for p in problems:
         print(p)
     print(f"{checked} values checked, {len(problems)} problem(s)")
