@@ -7,6 +7,10 @@ namespace {
 constexpr Command kCommands[] = {
     {"record", "run a command (or attach to PIDs) and record the syscalls it makes", cmd_record},
     {"explain", "decode kernel audit records of seccomp events (dmesg, audit.log, journal)", cmd_explain},
+    {"generate", "turn evidence into a seccomp profile (OCI, Docker, SPO, systemd, BPF)", cmd_generate},
+    {"merge", "merge evidence files from several runs, replicas or nodes", cmd_merge},
+    {"lint", "check a seccomp profile of any origin for mistakes runtimes hide", cmd_lint},
+    {"diff", "compare two profiles or two evidence files", cmd_diff},
     {"syscalls", "look up syscall names and numbers on every architecture", cmd_syscalls},
 };
 }  // namespace

@@ -1,0 +1,47 @@
+// syscribe diff: what changed between two profiles or two evidence files.
+#include <iostream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/options.h"
+#include "core/atomic_file.h"
+#include "core/error.h"
+#include "core/json_read.h"
+#include "evidence/evidence.h"
+#include "generator/diff.h"
+#include "generator/profile.h"
+
+namespace syscribe::cli {
+
+int cmd_diff(const Args& args) {
+  po::options_description opts("Options");
+  auto p = parse_args("diff", "syscribe diff A B",
+                      "A and B are both profiles (OCI, Docker, SPO JSON) or both evidence files.\n"
+                      "Lines: '+' in B only, '-' in A only, '~' changed. Exit 0 when the same, 1 when\n"
+                      "different, 2 on trouble (like diff(1)).\n",
+                      opts, args);
+  if (p.help) return 0;
+  if (p.positional.size() != 2) throw usage_error("give two files: syscribe diff A B");
+  std::vector<std::string> lines;
+  try {
+    const auto& a = p.positional[0];
+    const auto& b = p.positional[1];
+    auto ja = parse_json_text(read_file(a), a);
+    auto jb = parse_json_text(read_file(b), b);
+    auto is_ev = [](const nlohmann::json& j) { return j.is_object() && j.contains("format") && j["format"] == ev::kFormatName; };
+    if (is_ev(ja) != is_ev(jb))
+      throw usage_error(fmt::format("{} is {} and {} is {}: compare two profiles or two evidence files", a,
+                                    is_ev(ja) ? "evidence" : "a profile", b, is_ev(jb) ? "evidence" : "a profile"));
+    if (is_ev(ja))
+      lines = gen::diff_evidence(ev::from_json(ja, a), ev::from_json(jb, b));
+    else
+      lines = gen::diff_profiles(gen::parse_profile(ja, a), gen::parse_profile(jb, b));
+  } catch (const Error& e) {
+    throw Error(e.what(), kExitUsage);  // diff(1): trouble is 2, "different" is 1
+  }
+  for (const auto& l : lines) std::cout << l << "\n";
+  return lines.empty() ? kExitOk : kExitFailure;
+}
+
+}  // namespace syscribe::cli

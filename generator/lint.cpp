@@ -1,0 +1,132 @@
+#include "generator/lint.h"
+
+#include <algorithm>
+#include <map>
+
+#include <fmt/format.h>
+
+namespace syscribe::gen {
+
+namespace {
+
+std::string names_path(size_t i, size_t j) { return fmt::format("$.syscalls[{}].names[{}]", i, j); }
+
+bool allowed_somehow(const Profile& p, std::string_view name, uint32_t def) {
+  for (const auto& r : p.syscalls) {
+    auto v = action_value(r.action, r.errno_ret);
+    if (v && *v != def && (*v == 0x7fff0000u || *v == 0x7ffc0000u) &&
+        std::find(r.names.begin(), r.names.end(), name) != r.names.end())
+      return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::vector<Finding> lint_profile(const Profile& p) {
+  std::vector<Finding> out;
+  uint32_t def = action_value(p.default_action, p.default_errno_ret).value_or(0);
+  std::vector<sys::Arch> arches = listed_arches(p);
+
+  // Architectures.
+  auto check_arch = [&](const std::string& name, const std::string& where) {
+    auto a = sys::parse_arch(name);
+    if (!a) {
+      out.push_back({where, fmt::format("unknown architecture \"{}\"", name)});
+      return;
+    }
+    if (native_of(*a) != *a)
+      out.push_back({where, fmt::format("compat arch {} listed: it opens that arch's whole syscall table ({}); list it "
+                                        "only if the workload uses it",
+                                        name, *a == sys::Arch::i386 ? "int 0x80 on x86_64" : "32-bit calls")});
+  };
+  for (size_t i = 0; i < p.architectures.size(); ++i)
+    check_arch(p.architectures[i], fmt::format("$.architectures[{}]", i));
+  for (size_t i = 0; i < p.arch_map.size(); ++i) {
+    if (!sys::parse_arch(p.arch_map[i].architecture))
+      out.push_back({fmt::format("$.archMap[{}].architecture", i),
+                     fmt::format("unknown architecture \"{}\"", p.arch_map[i].architecture)});
+    for (size_t j = 0; j < p.arch_map[i].sub_architectures.size(); ++j)
+      check_arch(p.arch_map[i].sub_architectures[j], fmt::format("$.archMap[{}].subArchitectures[{}]", i, j));
+  }
+  if (arches.empty()) arches.push_back(sys::host_arch());
+
+  // Rules.
+  std::map<std::string, std::vector<std::string>> unconditional;  // name -> where
+  bool clone3_rule = false;
+  for (size_t i = 0; i < p.syscalls.size(); ++i) {
+    const Rule& r = p.syscalls[i];
+    std::string rp = fmt::format("$.syscalls[{}]", i);
+    auto v = action_value(r.action, r.errno_ret);
+    if (v && *v == def)
+      out.push_back({rp + ".action", fmt::format("action {} equals the default: runc skips this rule",
+                                                 describe_action(*v))});
+    bool allows = v && (*v == 0x7fff0000u || *v == 0x7ffc0000u);
+    unsigned seen = 0;
+    bool repeated = false;
+    for (const auto& c : r.args) {
+      if (seen & (1u << c.index)) repeated = true;
+      seen |= 1u << c.index;
+    }
+    if (repeated && __builtin_popcount(seen) > 1)
+      out.push_back({rp + ".args", "an argument index repeats beside other indexes: runc then ORs every condition, "
+                                   "so no condition restricts the others; split it into one rule per combination"});
+    for (size_t j = 0; j < r.names.size(); ++j) {
+      const std::string& n = r.names[j];
+      std::string np = names_path(i, j);
+      if (std::find(r.names.begin(), r.names.begin() + static_cast<long>(j), n) != r.names.begin() + static_cast<long>(j))
+        out.push_back({np, fmt::format("{} is named twice in this rule", n)});
+      const sys::SyscallInfo* s = sys::find(n);
+      if (!s) {
+        out.push_back({np, fmt::format("unknown syscall \"{}\": runc ignores it silently", n)});
+        continue;
+      }
+      if (n == "clone3") {
+        clone3_rule = true;
+        if (allows)
+          out.push_back({np, "clone3 is allowed: its flags sit in memory seccomp cannot read, so namespace flags "
+                             "pass; return ENOSYS (errnoRet 38) and let glibc fall back to clone"});
+      }
+      for (sys::Arch a : arches) {
+        if (s->exists_on(a) || !allows) continue;
+        bool covered = std::any_of(s->equivalents.begin(), s->equivalents.end(), [&](std::string_view e) {
+          const sys::SyscallInfo* q = sys::find(e);
+          return q && q->exists_on(a) && allowed_somehow(p, e, def);
+        });
+        if (!covered)
+          out.push_back({np, fmt::format("{} does not exist on {}{}", n, sys::arch_name(a),
+                                         s->equivalents.empty()
+                                             ? ""
+                                             : fmt::format(" and its equivalent ({}) is not allowed",
+                                                           fmt::join(s->equivalents, ", ")))});
+      }
+      if (allows && s->risk >= sys::Risk::high && r.comment.empty())
+        out.push_back({np, fmt::format("{}-risk {} allowed without a comment saying why ({})", sys::risk_name(s->risk),
+                                       n, s->reason)});
+      if (r.args.empty() && r.includes.empty() && r.excludes.empty()) {
+        auto& prev = unconditional[n];
+        if (!prev.empty()) out.push_back({np, fmt::format("duplicate: {} already has an unconditional rule at {}", n, prev.front())});
+        prev.push_back(np);
+      }
+      for (size_t k = 0; k < r.args.size(); ++k) {
+        const ArgCond& c = r.args[k];
+        if (c.index < s->args.size() && s->args[c.index].is32 && c.op != "SCMP_CMP_MASKED_EQ" && c.value > 0xffffffffull)
+          out.push_back({fmt::format("{}.args[{}]", rp, k),
+                         fmt::format("{} is a 32-bit argument but the value needs 64 bits: the rule never matches",
+                                     s->args[c.index].name)});
+        else if (c.index < s->args.size() && s->args[c.index].is32 && c.op == "SCMP_CMP_EQ")
+          out.push_back({fmt::format("{}.args[{}]", rp, k),
+                         fmt::format("{} is a 32-bit argument compared with SCMP_CMP_EQ: its upper half may hold "
+                                     "garbage; compare with SCMP_CMP_MASKED_EQ and mask 0xffffffff",
+                                     s->args[c.index].name)});
+      }
+    }
+  }
+  if (!clone3_rule && def != 0x00050000u + 38)
+    out.push_back({"$.syscalls", fmt::format("no clone3 rule: clone3 gets the default ({}) and glibc falls back to "
+                                             "clone only on ENOSYS; add clone3 with SCMP_ACT_ERRNO and errnoRet 38",
+                                             describe_action(def))});
+  return out;
+}
+
+}  // namespace syscribe::gen

@@ -1,0 +1,114 @@
+// The Policy: what a generated profile allows and why. Built from Evidence and options,
+// independent of any output dialect; the emitters (emit.h) and the review report read it.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "evidence/evidence.h"
+#include "generator/profile.h"
+#include "syscalls-tables/syscalls.h"
+
+namespace syscribe::gen {
+
+// Why an entry is in the policy. An entry can have several.
+enum class Origin : uint8_t {
+  observed,      // the workload made the call
+  essential,     // no process can live without it (exit, rt_sigreturn, ...)
+  runtime_tail,  // the container runtime makes it after loading the filter
+  translation,   // the equivalent of an observed syscall on a target arch that lacks it
+  fallback,      // clone, which glibc falls back to when clone3 gets ENOSYS
+  clone3_stub,   // the explicit clone3 -> ENOSYS rule
+};
+std::string_view origin_name(Origin o);
+
+struct Source {
+  Origin origin;
+  std::string note;  // one line for people: "runc: sets no_new_privs (provisional)"
+};
+
+// One process identity that made the call, and in which phases.
+struct ProcessUse {
+  std::string exe;
+  std::string comm;
+  std::set<std::string> phases;
+  uint64_t count = 0;
+};
+
+// An argument filter: the call is allowed only when (arg & mask) is one of `values`.
+// 64-bit eq filters use mask ~0 and compare with SCMP_CMP_EQ; everything else MASKED_EQ.
+struct ArgFilter {
+  std::string arg;  // argument name from syscalls-tables
+  unsigned index = 0;
+  sys::ArgUse use = sys::ArgUse::eq;
+  uint64_t mask = ~0ull;
+  std::vector<uint64_t> values;    // sorted, distinct
+  std::vector<std::string> names;  // values by name ("AF_INET", "CLONE_VM|CLONE_FS"), same order
+};
+
+struct PolicyEntry {
+  std::string syscall;
+  std::string action = "SCMP_ACT_ALLOW";
+  std::optional<uint32_t> errno_ret;
+  std::vector<Source> sources;
+  // Evidence (observed entries only).
+  uint64_t count = 0;
+  std::vector<ProcessUse> processes;
+  std::set<std::string> phases;
+  std::set<std::string> observed_arches;
+  // argument name -> value by name -> count, for every recorded argument.
+  std::map<std::string, std::map<std::string, uint64_t>> arg_values;
+  std::vector<ArgFilter> filters;  // empty: any arguments
+  // Listed arches on which this syscall exists (libseccomp skips the others).
+  std::set<std::string> arches;
+  // From syscalls-tables.
+  std::string category;
+  sys::Risk risk = sys::Risk::low;
+  std::string reason;
+
+  bool has(Origin o) const;
+};
+
+struct PolicyOptions {
+  std::string default_action = "SCMP_ACT_ERRNO";
+  uint32_t errno_value = 1;  // EPERM
+  std::vector<std::string> phases;             // empty: all
+  std::vector<std::string> exclude_processes;  // exe paths or comms
+  bool arg_filters = true;
+  std::vector<sys::Arch> arches;  // --arch: targets besides the observed ones
+  std::string runtime = "none";   // runc, crun, none
+  bool accept_clone3 = false;     // a review decision accepts clone3
+  size_t max_rules_per_syscall = 256;
+};
+
+struct Policy {
+  std::string default_action;
+  std::optional<uint32_t> default_errno;
+  std::vector<sys::Arch> arches;                 // listed, in syscalls-tables order
+  std::map<std::string, std::string> arch_why;   // arch name -> "observed" / "asked for (--arch)"
+  std::vector<PolicyEntry> entries;              // sorted by syscall name
+  std::vector<std::string> warnings;             // people must read these
+  std::vector<std::string> notes;                // what was added and why
+
+  const PolicyEntry* find(const std::string& syscall) const;
+};
+
+// Builds the policy. Throws a usage Error for options that make no sense (an unknown phase
+// or runtime, an excluded process that is not in the evidence).
+Policy build_policy(const ev::Evidence& ev, const PolicyOptions& opts);
+
+// The runtime tails (syscalls-tables/runtime-tails.tsv, built in): syscall -> note.
+std::map<std::string, std::string> runtime_tail(const std::string& runtime);
+std::vector<std::string> known_runtimes();
+
+// The profile for a policy: one rule per syscall (several when argument filters need more
+// than one combination), sorted by name; Docker comments say where each came from.
+Profile to_profile(const Policy& p);
+// "observed 12 calls by /usr/bin/app (startup, serving)" and the like.
+std::string describe_sources(const PolicyEntry& e);
+
+}  // namespace syscribe::gen
