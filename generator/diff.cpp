@@ -101,6 +101,8 @@ std::vector<std::string> diff_profiles(const Profile& a, const Profile& b) {
     plus.clear();
     minus.clear();
     diff_sets(rules, it->second, plus, minus);
+    for (auto& x : plus) x = "[" + x + "]";
+    for (auto& x : minus) x = "[" + x + "]";
     change_line(out, name, plus, minus);
   }
   return out;

@@ -1,0 +1,69 @@
+#!/bin/bash
+# The generator's subcommands end to end: exit codes, one-line errors naming the file and
+# position, and nothing written on failure. Usage: cli_test.sh SYSCRIBE (run in test/generator).
+set -u
+S=$1
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fail=0
+# expect RC PATTERN CMD...: runs CMD, checks its exit status and that stderr+stdout match PATTERN.
+expect() {
+  local rc=$1 pat=$2
+  shift 2
+  out=$("$@" 2>&1)
+  got=$?
+  if [ "$got" != "$rc" ] || ! grep -qE -- "$pat" <<<"$out"; then
+    echo "FAIL: $* -> $got (want $rc, /$pat/):"
+    echo "$out" | head -5
+    fail=1
+  fi
+}
+nothing_written() {
+  if [ -e "$1" ]; then echo "FAIL: $1 was written"; fail=1; fi
+}
+
+# Bad input: clear one-line errors, exit 1 or 2, nothing written.
+expect 1 '^syscribe generate: data/malformed.evidence.json:3:18: invalid JSON' $S generate data/malformed.evidence.json -o "$T/a.json"
+nothing_written "$T/a.json"
+expect 1 'data/bad-version.evidence.json: \$\.version: unsupported evidence version 99' $S generate data/bad-version.evidence.json -o "$T/a.json"
+nothing_written "$T/a.json"
+expect 2 "unknown architecture 'sparc'" $S generate data/webapp.evidence.json --arch sparc -o "$T/a.json"
+expect 2 "unknown format 'yaml'" $S generate data/webapp.evidence.json --format yaml -o "$T/a.json"
+expect 2 "unknown default action 'deny'" $S generate data/webapp.evidence.json --default-action deny -o "$T/a.json"
+expect 2 "unknown errno 'EWHATEVER'" $S generate data/webapp.evidence.json --errno EWHATEVER -o "$T/a.json"
+expect 2 "no phase 'reload'" $S generate data/webapp.evidence.json --phases reload -o "$T/a.json"
+nothing_written "$T/a.json"
+expect 1 'merging the same run twice' $S merge data/webapp.evidence.json data/webapp.evidence.json -o "$T/m.json"
+nothing_written "$T/m.json"
+expect 2 'give the output file with -o OUT' $S merge data/webapp.evidence.json
+
+# Generate, then lint and diff what was written.
+expect 0 'syscalls allowed' $S generate data/webapp.evidence.json data/replica-b.evidence.json --arch aarch64 -o "$T/p.json"
+expect 0 ': ok$' $S lint "$T/p.json"
+expect 0 '^$' $S merge data/webapp.evidence.json data/replica-b.evidence.json -o "$T/m.json"
+grep -q '"reload"' "$T/m.json" || { echo "FAIL: merged evidence lacks the reload phase"; fail=1; }
+expect 0 'syscalls allowed' $S generate "$T/m.json" --arch aarch64 -o "$T/p2.json"
+expect 0 '^$' $S diff "$T/p.json" "$T/p2.json"
+expect 1 '^\+ getrandom' $S diff data/webapp.evidence.json data/replica-b.evidence.json
+expect 1 '~ socket domain: \+AF_INET6 -AF_INET' $S diff data/webapp.evidence.json data/replica-b.evidence.json
+expect 1 '~ clone: \+\[SCMP_ACT_ALLOW\] -\[SCMP_ACT_ALLOW if arg0&0x7e020000==0x0\]' $S diff golden/webapp.oci.json golden/webapp-noargs.oci.json
+expect 2 'compare two profiles or two evidence files' $S diff golden/webapp.oci.json data/webapp.evidence.json
+expect 2 'data/nope.json' $S diff golden/webapp.oci.json data/nope.json
+
+# Lint: findings by JSON path, exit 1; malformed JSON with line and column.
+expect 1 '\$\.architectures\[1\]: compat arch SCMP_ARCH_X86 listed' $S lint golden/compat.oci.json
+expect 1 'high-risk unshare allowed without a comment' $S lint golden/compat.oci.json
+expect 1 'data/lint-bad.json: \$\.syscalls\[0\]\.names\[1\]: unknown syscall "nosuchcall": runc ignores it silently' $S lint data/lint-bad.json
+expect 1 '\$\.syscalls\[1\]\.action: action SCMP_ACT_ERRNO\(EPERM\) equals the default' $S lint data/lint-bad.json
+expect 1 'no clone3 rule' $S lint data/lint-bad.json
+expect 1 'open does not exist on aarch64 and its equivalent \(openat\) is not allowed' $S lint data/lint-bad.json
+expect 1 'duplicate: read already has an unconditional rule' $S lint data/lint-bad.json
+expect 1 'runc then ORs every condition' $S lint data/lint-bad.json
+expect 1 '^syscribe lint: data/malformed.evidence.json:3:18: invalid JSON' $S lint data/malformed.evidence.json
+
+# Every output format compiles and is written.
+for f in oci docker spo systemd bpf pfc; do
+  expect 0 "\($f\)" $S generate data/webapp.evidence.json -f $f -o "$T/out.$f"
+  [ -s "$T/out.$f" ] || { echo "FAIL: $f output empty"; fail=1; }
+done
+exit $fail
