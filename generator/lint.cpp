@@ -87,18 +87,24 @@ std::vector<Finding> lint_profile(const Profile& p) {
           out.push_back({np, "clone3 is allowed: its flags sit in memory seccomp cannot read, so namespace flags "
                              "pass; return ENOSYS (errnoRet 38) and let glibc fall back to clone"});
       }
+      // Absent on a listed arch: a mistake when the name applies nowhere, or when it has
+      // equivalents there (a profile recorded on x86_64 used on arm64) and none is allowed.
+      // Arch-specific names (arch_prctl) in a multi-arch list are normal.
+      std::vector<sys::Arch> hosts = arches;  // Docker: a rule for a host arch applies to its native filter
+      for (const auto& h : r.includes.arches)
+        if (auto a = sys::parse_arch(h)) hosts.push_back(*a);
+      if (allows && std::none_of(hosts.begin(), hosts.end(), [&](sys::Arch a) { return s->exists_on(a); }))
+        out.push_back({np, fmt::format("{} exists on none of the listed arches: the rule never applies", n)});
       for (sys::Arch a : arches) {
-        if (s->exists_on(a) || !allows) continue;
+        if (s->exists_on(a) || !allows || s->equivalents.empty()) continue;
         bool covered = std::any_of(s->equivalents.begin(), s->equivalents.end(), [&](std::string_view e) {
           const sys::SyscallInfo* q = sys::find(e);
           return q && q->exists_on(a) && allowed_somehow(p, e, def);
         });
         if (!covered)
-          out.push_back({np, fmt::format("{} does not exist on {}{}", n, sys::arch_name(a),
-                                         s->equivalents.empty()
-                                             ? ""
-                                             : fmt::format(" and its equivalent ({}) is not allowed",
-                                                           fmt::join(s->equivalents, ", ")))});
+          out.push_back({np, fmt::format("{} does not exist on {} and its equivalent ({}) is not allowed: calls there "
+                                         "get the default",
+                                         n, sys::arch_name(a), fmt::join(s->equivalents, ", "))});
       }
       if (allows && s->risk >= sys::Risk::high && r.comment.empty())
         out.push_back({np, fmt::format("{}-risk {} allowed without a comment saying why ({})", sys::risk_name(s->risk),
