@@ -1,6 +1,9 @@
 // syscribe explain: decodes kernel audit records of seccomp events (what a profile
 // denied or logged) with each record's own arch, summarises them, turns them into
 // evidence, and says which profile rule is missing.
+#include <linux/seccomp.h>
+
+#include <algorithm>
 #include <iostream>
 #include <map>
 #include <set>
@@ -13,6 +16,8 @@
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "generator/audit_log.h"
+#include "generator/compile.h"
+#include "generator/profile.h"
 
 namespace syscribe::cli {
 
@@ -87,6 +92,60 @@ nlohmann::json event_json(const SeccompEvent& e) {
   return j;
 }
 
+// What a profile says about one (arch, syscall): the kernel's answer from the compiled
+// filter, and in words which rule decided it or is missing.
+struct Verdict {
+  std::string status;  // "allowed", "denied", "depends on arguments"
+  std::string action;  // the filter's SCMP_ACT_* answer for the call with all-zero arguments
+  std::string why;
+};
+
+Verdict judge(const gen::Profile& prof, const gen::Evaluator& eval, const SeccompEvent& e, sys::Arch host) {
+  Verdict v;
+  std::string name = e.syscall_name();
+  std::string arch(sys::arch_name(e.arch));
+  const auto& arches = eval.arches();
+  uint32_t ret = eval.evaluate(e.arch, e.nr);
+  v.action = gen::describe_action(ret);
+  uint32_t act = ret & SECCOMP_RET_ACTION_FULL;
+  bool allowed = act == SECCOMP_RET_ALLOW || act == SECCOMP_RET_LOG;
+  v.status = allowed ? "allowed" : "denied";
+  if (std::find(arches.begin(), arches.end(), e.arch) == arches.end()) {
+    v.why = fmt::format("arch {} is not in the profile: the kernel kills any {} call; add {} to "
+                        "\"architectures\" only if the workload really runs {} code",
+                        arch, arch, sys::scmp_arch_name(e.arch), arch);
+    return v;
+  }
+  // The rules that name this syscall and apply on this host, in file order.
+  std::vector<size_t> naming;
+  for (size_t i = 0; i < prof.syscalls.size(); ++i) {
+    const auto& r = prof.syscalls[i];
+    if (std::find(r.names.begin(), r.names.end(), name) != r.names.end() && gen::rule_applies(r, host, {}))
+      naming.push_back(i);
+  }
+  if (naming.empty()) {
+    v.why = allowed ? fmt::format("allowed by the default action {}", prof.default_action)
+                    : fmt::format("no rule names {}; the default action {} applies. Missing rule: "
+                                  "{{\"names\": [\"{}\"], \"action\": \"SCMP_ACT_ALLOW\"}}",
+                                  name, prof.default_action, name);
+    return v;
+  }
+  for (size_t i : naming) {
+    const auto& r = prof.syscalls[i];
+    if (!r.args.empty()) {
+      v.status = "depends on arguments";
+      v.why = fmt::format("rule {} ({}) applies only for some argument values; audit records carry no "
+                          "arguments, so check them with `syscribe run --complain`", i, r.action);
+      return v;
+    }
+  }
+  const auto& r = prof.syscalls[naming.front()];
+  v.why = allowed ? fmt::format("allowed by rule {} ({})", naming.front(), r.action)
+                  : fmt::format("rule {} denies it on purpose ({}); change that rule if the workload needs it",
+                                naming.front(), r.action);
+  return v;
+}
+
 }  // namespace
 
 int cmd_explain(const Args& args) {
@@ -95,8 +154,9 @@ int cmd_explain(const Args& args) {
       ("json", "machine-readable output: every event and the summary")
       ("events", "list every event, not only the summary")
       ("evidence", po::value<std::string>(), "write the events as evidence (phase \"audit\") to this file")
+      ("profile", po::value<std::string>(), "say for each event whether this profile (OCI, Docker, SPO) allows it")
       ("quiet,q", "no warnings about skipped lines");
-  auto p = parse_args("explain", "syscribe explain [--json] [--events] [--evidence OUT] [FILE...]",
+  auto p = parse_args("explain", "syscribe explain [--json] [--events] [--evidence OUT] [--profile PROFILE] [FILE...]",
                       "Reads kernel audit records of seccomp events (type=1326 / SECCOMP) from FILEs\n"
                       "or stdin: dmesg, /var/log/audit/audit.log, `ausearch -i`, journalctl or syslog\n"
                       "text. Each syscall is decoded with the record's own arch, so an i386 (int 0x80)\n"
@@ -110,6 +170,16 @@ int cmd_explain(const Args& args) {
   std::vector<std::string> files = p.positional;
   if (files.empty()) files.push_back("-");
   if (p.vm.count("evidence")) check_writable(p.vm["evidence"].as<std::string>());
+  std::optional<gen::Profile> profile;
+  std::optional<gen::Evaluator> evaluator;
+  sys::Arch host = sys::host_arch();
+  if (p.vm.count("profile")) {
+    const auto& path = p.vm["profile"].as<std::string>();
+    profile = gen::read_profile(path);
+    gen::CompileOptions copts;
+    copts.host = host;
+    evaluator.emplace(*profile, copts, path);
+  }
 
   std::vector<SeccompEvent> events;
   std::vector<std::string> names;
@@ -135,14 +205,15 @@ int cmd_explain(const Args& args) {
     nlohmann::json evs = nlohmann::json::array();
     for (const auto& e : events) evs.push_back(event_json(e));
     nlohmann::json summary = nlohmann::json::array();
-    for (const auto& [key, g] : groups)
-      summary.push_back({{"exe", g.exe},
-                         {"comms", g.comms},
-                         {"arch", g.arch},
-                         {"syscall", g.syscall},
-                         {"action", g.action},
-                         {"count", g.count},
-                         {"pids", g.pids}});
+    for (const auto& [key, g] : groups) {
+      nlohmann::json row = {{"exe", g.exe},     {"comms", g.comms}, {"arch", g.arch}, {"syscall", g.syscall},
+                            {"action", g.action}, {"count", g.count}, {"pids", g.pids}};
+      if (profile) {
+        Verdict v = judge(*profile, *evaluator, *g.first, host);
+        row["profile"] = {{"status", v.status}, {"action", v.action}, {"why", v.why}};
+      }
+      summary.push_back(row);
+    }
     std::cout << nlohmann::json{{"events", evs}, {"summary", summary}}.dump(2) << "\n";
     return 0;
   }
@@ -157,9 +228,19 @@ int cmd_explain(const Args& args) {
                            files.size(), files.size() == 1 ? "" : "s");
   if (groups.empty()) return 0;
   std::cout << fmt::format("{:>6}  {:<26}{:<8}{:<18}{}\n", "COUNT", "ACTION", "ARCH", "SYSCALL", "PROCESS (PIDS)");
-  for (const auto& [key, g] : groups)
+  size_t not_allowed = 0;
+  for (const auto& [key, g] : groups) {
     std::cout << fmt::format("{:>6}  {:<26}{:<8}{:<18}{} ({}) pids {}\n", g.count, g.action, g.arch, g.syscall,
                              g.exe, fmt::join(g.comms, ","), pid_list(g.pids));
+    if (profile) {
+      Verdict v = judge(*profile, *evaluator, *g.first, host);
+      if (v.status != "allowed") ++not_allowed;
+      std::cout << fmt::format("        profile: {} ({}): {}\n", v.status, v.action, v.why);
+    }
+  }
+  if (profile)
+    std::cout << fmt::format("\n{} of {} (exe, arch, syscall, action) group{} not allowed by {}\n", not_allowed,
+                             groups.size(), groups.size() == 1 ? "" : "s", p.vm["profile"].as<std::string>());
   return 0;
 }
 
