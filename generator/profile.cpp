@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <yaml-cpp/yaml.h>
 
 #include "core/atomic_file.h"
 #include "core/error.h"
@@ -169,6 +170,33 @@ std::vector<ArchMapEntry> arch_map_of(const Profile& p) {
 }
 
 // YAML scalars: quote anything that is not plainly safe.
+// YAML (the SPO CRD as kubectl users keep it) to JSON, so one validator reads both. Plain
+// scalars that look like integers or booleans become those; quoted ones stay strings.
+json yaml_to_json(const YAML::Node& n) {
+  switch (n.Type()) {
+    case YAML::NodeType::Null:
+    case YAML::NodeType::Undefined: return nullptr;
+    case YAML::NodeType::Sequence: {
+      json arr = json::array();
+      for (const auto& item : n) arr.push_back(yaml_to_json(item));
+      return arr;
+    }
+    case YAML::NodeType::Map: {
+      json obj = json::object();
+      for (const auto& kv : n) obj[kv.first.as<std::string>()] = yaml_to_json(kv.second);
+      return obj;
+    }
+    case YAML::NodeType::Scalar: break;
+  }
+  const std::string& v = n.Scalar();
+  if (n.Tag() == "!") return v;  // quoted
+  if (v == "true") return true;
+  if (v == "false") return false;
+  if (v == "null" || v == "~") return nullptr;
+  if (auto num = sys::parse_value("", v); num && !v.empty() && v[0] != '-') return *num;
+  return v;
+}
+
 std::string yaml_str(const std::string& s) {
   bool plain = !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
     return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.' || c == '/';
@@ -293,7 +321,16 @@ Profile parse_profile(const json& root, const std::string& file) {
 }
 
 Profile parse_profile_text(const std::string& text, const std::string& file) {
-  return parse_profile(parse_json_text(text, file), file);
+  size_t first = text.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos || text[first] == '{' || text[first] == '[')
+    return parse_profile(parse_json_text(text, file), file);
+  json j;
+  try {
+    j = yaml_to_json(YAML::Load(text));
+  } catch (const YAML::Exception& e) {
+    throw Error(fmt::format("{}:{}:{}: invalid YAML: {}", file, e.mark.line + 1, e.mark.column + 1, e.msg));
+  }
+  return parse_profile(j, file);
 }
 
 Profile read_profile(const std::string& path) {

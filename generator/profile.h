@@ -83,7 +83,7 @@ std::string describe_action(uint32_t value);
 bool known_op(std::string_view op);
 bool known_flag(std::string_view flag);
 
-// Reads OCI, Docker or SPO JSON (the CRD in its JSON form; YAML is not read), or a whole
+// Reads OCI, Docker or SPO (the CRD as YAML or JSON; any profile may be YAML), or a whole
 // OCI config.json (its linux.seccomp). Detects the dialect. Throws Error naming the file and
 // the JSON path (or line:column for syntax errors).
 Profile read_profile(const std::string& path);

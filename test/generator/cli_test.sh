@@ -61,6 +61,8 @@ expect 1 'duplicate: read already has an unconditional rule' $S lint data/lint-b
 expect 1 'runc then ORs every condition' $S lint data/lint-bad.json
 expect 1 '^syscribe lint: data/malformed.evidence.json:3:18: invalid JSON' $S lint data/malformed.evidence.json
 
+expect 0 'webapp-serving.spo.yaml: ok' $S lint golden/webapp-serving.spo.yaml
+
 # Every output format compiles and is written.
 for f in oci docker spo systemd bpf pfc; do
   expect 0 "\($f\)" $S generate data/webapp.evidence.json -f $f -o "$T/out.$f"

@@ -133,3 +133,20 @@ TEST_CASE("MASKED_EQ with 0xffffffff ignores the upper half of 32-bit arguments"
   CHECK(ev.evaluate(Arch::x86_64, "socket", {0xdeadbeef00000002ull}) == kAllow);
   CHECK(ev.evaluate(Arch::x86_64, "socket", {0x3}) == kEperm);
 }
+
+TEST_CASE("SPO YAML as written is read back; YAML errors carry line and column") {
+  Profile p = parse(R"({"defaultAction":"SCMP_ACT_ERRNO","architectures":["SCMP_ARCH_X86_64"],
+    "syscalls":[{"names":["read"],"action":"SCMP_ACT_ALLOW","comment":"observed"},
+                {"names":["clone3"],"action":"SCMP_ACT_ERRNO","errnoRet":38},
+                {"names":["socket"],"action":"SCMP_ACT_ALLOW","args":[{"index":0,"value":4294967295,"valueTwo":2,"op":"SCMP_CMP_MASKED_EQ"}]}]})");
+  p.name = "web";
+  Profile back = parse_profile_text(write_profile(p, Format::spo), "p.yaml");
+  CHECK(back.format == Format::spo);
+  CHECK(back.name == "web");
+  for (auto& r : p.syscalls) r.comment.clear();  // YAML comments are not data
+  CHECK(back.syscalls == p.syscalls);
+  CHECK(back.architectures == p.architectures);
+  CHECK(error_of([] { parse_profile_text("kind: SeccompProfile\nspec: [\n  defaultAction: x\n", "p.yaml"); }).rfind("p.yaml:", 0) == 0);
+  CHECK(error_of([] { parse_profile_text("kind: SeccompProfile\nspec:\n  defaultAction: SCMP_ACT_NOPE\n", "p.yaml"); }) ==
+        "p.yaml: $.spec.defaultAction: unknown action \"SCMP_ACT_NOPE\"");
+}
