@@ -35,13 +35,13 @@ void JsonAt::fail(const std::string& message) const {
 static std::string type_of(const nlohmann::json& v) { return v.type_name(); }
 
 const nlohmann::json& JsonAt::object() const {
-  if (!v_.is_object()) fail("expected an object, found " + type_of(v_));
-  return v_;
+  if (!v_->is_object()) fail("expected an object, found " + type_of(*v_));
+  return *v_;
 }
 
 const nlohmann::json& JsonAt::array() const {
-  if (!v_.is_array()) fail("expected an array, found " + type_of(v_));
-  return v_;
+  if (!v_->is_array()) fail("expected an array, found " + type_of(*v_));
+  return *v_;
 }
 
 bool JsonAt::has(const std::string& key) const { return object().contains(key); }
@@ -50,48 +50,62 @@ JsonAt JsonAt::at(const std::string& key) const {
   const auto& o = object();
   auto it = o.find(key);
   if (it == o.end()) fail(fmt::format("missing member \"{}\"", key));
-  return JsonAt(*it, file_, path_ + "." + key);
+  JsonAt r(*it, file_, path_ + "." + key);
+  r.owned_ = owned_;  // children of a fallback copy keep it alive
+  return r;
 }
 
 JsonAt JsonAt::member(const std::string& key, const nlohmann::json& fallback) const {
   const auto& o = object();
   auto it = o.find(key);
-  if (it == o.end()) return JsonAt(fallback, file_, path_ + "." + key);
-  return JsonAt(*it, file_, path_ + "." + key);
+  if (it == o.end()) {
+    auto copy = std::make_shared<const nlohmann::json>(fallback);
+    JsonAt r(*copy, file_, path_ + "." + key);
+    r.owned_ = std::move(copy);
+    return r;
+  }
+  JsonAt r(*it, file_, path_ + "." + key);
+  r.owned_ = owned_;
+  return r;
 }
 
 JsonAt JsonAt::at(size_t index) const {
-  return JsonAt(array().at(index), file_, fmt::format("{}[{}]", path_, index));
+  JsonAt r(array().at(index), file_, fmt::format("{}[{}]", path_, index));
+  r.owned_ = owned_;
+  return r;
 }
 
 std::string JsonAt::str() const {
-  if (!v_.is_string()) fail("expected a string, found " + type_of(v_));
-  return v_.get<std::string>();
+  if (!v_->is_string()) fail("expected a string, found " + type_of(*v_));
+  return v_->get<std::string>();
 }
 
 uint64_t JsonAt::u64() const {
-  if (!v_.is_number_unsigned()) {
-    if (v_.is_number_integer()) fail("expected a non-negative integer");
-    fail("expected an integer, found " + type_of(v_));
+  if (!v_->is_number_unsigned()) {
+    if (v_->is_number_integer()) {
+      if (v_->get<int64_t>() >= 0) return static_cast<uint64_t>(v_->get<int64_t>());
+      fail("expected a non-negative integer");
+    }
+    fail("expected an integer, found " + type_of(*v_));
   }
-  return v_.get<uint64_t>();
+  return v_->get<uint64_t>();
 }
 
 int64_t JsonAt::i64() const {
-  if (!v_.is_number_integer()) fail("expected an integer, found " + type_of(v_));
-  if (v_.is_number_unsigned() && v_.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX))
+  if (!v_->is_number_integer()) fail("expected an integer, found " + type_of(*v_));
+  if (v_->is_number_unsigned() && v_->get<uint64_t>() > static_cast<uint64_t>(INT64_MAX))
     fail("integer out of range");
-  return v_.get<int64_t>();
+  return v_->get<int64_t>();
 }
 
 double JsonAt::num() const {
-  if (!v_.is_number()) fail("expected a number, found " + type_of(v_));
-  return v_.get<double>();
+  if (!v_->is_number()) fail("expected a number, found " + type_of(*v_));
+  return v_->get<double>();
 }
 
 bool JsonAt::boolean() const {
-  if (!v_.is_boolean()) fail("expected true or false, found " + type_of(v_));
-  return v_.get<bool>();
+  if (!v_->is_boolean()) fail("expected true or false, found " + type_of(*v_));
+  return v_->get<bool>();
 }
 
 }  // namespace syscribe

@@ -132,3 +132,16 @@ TEST_CASE("phase names follow the order of the marks", "[evidence]") {
   e.processes.begin()->second.phases["shutdown"]["x86_64"]["unlink"].count = 1;
   CHECK(e.phase_names() == std::vector<std::string>{"startup", "serving", "shutdown"});
 }
+
+TEST_CASE("optional members may be absent (found by fuzzing: a dangling fallback)", "[evidence]") {
+  auto j = ev::to_json(sample("/bin/app", 1, 0, "0x1"));
+  j["processes"][0].erase("argv");
+  j["processes"][0].erase("parents");
+  j["processes"][0].erase("instances");
+  j["recordings"][0].erase("marks");
+  ev::Evidence e = ev::from_json(j, "opt.json");
+  const auto& p = e.processes.at({"/bin/app", "app"});
+  CHECK(p.argvs.empty());
+  CHECK(p.instances == 1);
+  CHECK(e.recordings[0].marks.empty());
+}
