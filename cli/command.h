@@ -31,5 +31,6 @@ int cmd_diff(const Args& args);
 int cmd_lint(const Args& args);
 int cmd_review(const Args& args);
 int cmd_syscalls(const Args& args);
+int cmd_k8s(const Args& args);
 
 }  // namespace syscribe::cli

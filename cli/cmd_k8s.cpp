@@ -1,0 +1,102 @@
+// syscribe k8s: what Kubernetes needs to run a workload under a Localhost profile:
+// the securityContext snippet, a ConfigMap holding the profile and a DaemonSet that
+// installs it under the kubelet's seccomp directory on every node.
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "cli/options.h"
+#include "core/atomic_file.h"
+#include "core/error.h"
+#include "generator/k8s.h"
+
+namespace syscribe::cli {
+
+namespace {
+
+void make_dir(const std::string& dir) {
+  if (mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) throw system_error(fmt::format("cannot create {}", dir), errno);
+}
+
+// "# " in front of every line, so the snippet can ride along in an applicable stream.
+std::string commented(const std::string& yaml) {
+  std::string out;
+  size_t pos = 0;
+  while (pos < yaml.size()) {
+    size_t eol = yaml.find('\n', pos);
+    std::string line = yaml.substr(pos, eol - pos);
+    out += line.rfind('#', 0) == 0 ? line + "\n" : "# " + line + "\n";
+    pos = eol == std::string::npos ? yaml.size() : eol + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+int cmd_k8s(const Args& args) {
+  po::options_description opts("Options");
+  opts.add_options()
+      ("name", po::value<std::string>(), "profile name: the node file is profiles/NAME.json (required)")
+      ("namespace,n", po::value<std::string>()->default_value("kube-system"), "namespace of the ConfigMap and DaemonSet")
+      ("output,o", po::value<std::string>(), "write files into DIR instead of printing to stdout")
+      ("image", po::value<std::string>()->default_value("busybox:1.36"), "installer image (needs sh, cp, mv, cmp)")
+      ("kubelet-dir", po::value<std::string>()->default_value("/var/lib/kubelet"), "the kubelet's --root-dir on the nodes");
+  auto p = parse_args(
+      "k8s", "syscribe k8s PROFILE --name NAME [--namespace NS] [-o DIR]",
+      "PROFILE is an OCI seccomp profile ('syscribe generate --format oci'). A Docker-format\n"
+      "profile is converted when that is exact (archMap, comments) and refused when it is\n"
+      "not (includes/excludes conditions): containerd drops Docker-only fields silently.\n\n"
+      "Without -o, prints the snippet (as comments), the ConfigMap and the DaemonSet, ready\n"
+      "for 'kubectl apply -f -'. With -o DIR, writes:\n"
+      "  DIR/NAME-configmap.yaml, DIR/NAME-daemonset.yaml   ('kubectl apply -f DIR')\n"
+      "  DIR/snippet/NAME-securitycontext.yaml             (paste into the pod spec)\n"
+      "  DIR/profiles/NAME.json                            (the node file, for image baking)\n\n"
+      "Example:\n  syscribe k8s webhook.json --name webhook -o k8s/ && kubectl apply -f k8s/\n",
+      opts, args);
+  if (p.help) return 0;
+  if (p.positional.size() != 1) throw usage_error("give exactly one PROFILE (see 'syscribe k8s --help')");
+  if (!p.vm.count("name")) throw usage_error("--name NAME is required: it names the node file profiles/NAME.json");
+
+  k8s::Options o;
+  o.name = p.vm["name"].as<std::string>();
+  o.ns = p.vm["namespace"].as<std::string>();
+  o.image = p.vm["image"].as<std::string>();
+  o.kubelet_dir = p.vm["kubelet-dir"].as<std::string>();
+  k8s::check_name(o.name);
+  if (o.ns.empty()) throw usage_error("--namespace must not be empty");
+  if (o.kubelet_dir.empty() || o.kubelet_dir[0] != '/') throw usage_error("--kubelet-dir must be an absolute path");
+
+  const std::string& input = p.positional[0];
+  k8s::FlatProfile profile = k8s::flatten_profile(read_file(input), input);
+  for (const auto& change : profile.changes)
+    std::cerr << fmt::format("syscribe k8s: {}: converted to flat OCI: {}\n", input, change);
+
+  std::string snippet = k8s::security_context_snippet(o);
+  std::string configmap = k8s::configmap_yaml(o, profile.text);
+  std::string daemonset = k8s::daemonset_yaml(o);
+
+  if (!p.vm.count("output")) {
+    std::cout << commented(snippet) << "---\n" << configmap << "---\n" << daemonset;
+    return 0;
+  }
+  std::string dir = p.vm["output"].as<std::string>();
+  make_dir(dir);
+  make_dir(dir + "/snippet");
+  make_dir(dir + "/profiles");
+  const std::pair<std::string, const std::string*> files[] = {
+      {fmt::format("{}/{}-configmap.yaml", dir, o.name), &configmap},
+      {fmt::format("{}/{}-daemonset.yaml", dir, o.name), &daemonset},
+      {fmt::format("{}/snippet/{}-securitycontext.yaml", dir, o.name), &snippet},
+      {fmt::format("{}/profiles/{}.json", dir, o.name), &profile.text},
+  };
+  for (const auto& [path, content] : files) write_file_atomic(path, *content);
+  for (const auto& [path, content] : files) std::cout << "wrote " << path << "\n";
+  std::cout << fmt::format("install: kubectl apply -f {}   (the pods select it with localhostProfile: {})\n", dir,
+                           k8s::localhost_profile(o));
+  return 0;
+}
+
+}  // namespace syscribe::cli
