@@ -6,6 +6,7 @@ namespace {
 // Keep one row per line: each subcommand's file adds its own row.
 constexpr Command kCommands[] = {
     {"record", "run a command (or attach to PIDs) and record the syscalls it makes", cmd_record},
+    {"run", "run a command under a profile and report every call it denies", cmd_run},
     {"explain", "decode kernel audit records of seccomp events (dmesg, audit.log, journal)", cmd_explain},
     {"k8s", "Kubernetes manifests that install a profile on every node and select it", cmd_k8s},
     {"generate", "turn evidence into a seccomp profile (OCI, Docker, SPO, systemd, BPF)", cmd_generate},

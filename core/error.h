@@ -14,6 +14,7 @@ enum ExitCode : int {
   kExitFailure = 1,  // fatal error: bad input file, system call failure
   kExitUsage = 2,    // bad command line, unknown syscall/arch/format
   kExitReview = 3,   // generate refused: high-risk syscalls without a decision
+  kExitDenied = 4,   // run --fail-on-denial: the profile denied at least one call
 };
 
 // A fatal error with a one-line message and the exit status main() returns.

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# syscribe run: denials are reported with process and phase, the workload sees the
+# profile's errno, --fail-on-denial exits 4, and complain-mode evidence merged back
+# yields a profile under which the workload runs clean.
+# Usage: run_test.sh SYSCRIBE PROBE
+set -euo pipefail
+S=$1
+PROBE=$2
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+"$S" record -q -o "$T/base.ev.json" -- "$PROBE" base >/dev/null || [ $? -eq 7 ] || fail "record base"
+"$S" generate "$T/base.ev.json" -o "$T/base.json" 2>/dev/null || fail "generate"
+
+# The workload's own exit status passes through when nothing is denied.
+set +e
+"$S" run --profile "$T/base.json" -- "$PROBE" base >"$T/out0" 2>"$T/err0"; rc=$?
+set -e
+[ $rc -eq 7 ] || fail "exit status $rc, expected the workload's 7"
+grep -q "denied nothing" "$T/err0" || fail "clean run not reported: $(cat "$T/err0")"
+
+# Enforcing: the probe gets EPERM (1) for both calls, and the report names them.
+set +e
+"$S" run --profile "$T/base.json" -- "$PROBE" extra >"$T/out1" 2>"$T/err1"; rc=$?
+set -e
+[ $rc -eq 7 ] || fail "exit status $rc under denial"
+grep -qx "unshare=-1 errno=1" "$T/out1" || fail "unshare not denied with EPERM: $(cat "$T/out1")"
+grep -qx "socket=-1 errno=1" "$T/out1" || fail "socket(AF_NETLINK) not denied with EPERM: $(cat "$T/out1")"
+grep -Eq "^  unshare +x1 +x86_64 SCMP_ACT_ERRNO\(EPERM\) by .*denied_probe \(pid [0-9]+\) in phase run" "$T/err1" \
+  || fail "unshare denial not reported with process and phase: $(cat "$T/err1")"
+grep -q "unshare(flags=CLONE_NEWUTS)" "$T/err1" || fail "unshare arguments not shown by name"
+grep -q "socket(domain=AF_NETLINK" "$T/err1" || fail "socket family not shown by name"
+
+# --fail-on-denial: exit 4.
+set +e
+"$S" run -q --fail-on-denial --profile "$T/base.json" -- "$PROBE" extra >/dev/null 2>&1; rc=$?
+set -e
+[ $rc -eq 4 ] || fail "--fail-on-denial exit $rc, expected 4"
+
+# Complain: the calls succeed, and their evidence folds back into a profile.
+set +e
+"$S" run --complain -o "$T/missing.ev.json" --profile "$T/base.json" -- "$PROBE" extra >"$T/out2" 2>"$T/err2"; rc=$?
+set -e
+[ $rc -eq 7 ] || fail "complain exit $rc"
+grep -qx "unshare=0 errno=0" "$T/out2" || fail "complain mode did not let unshare proceed: $(cat "$T/out2")"
+grep -q '"unshare"' "$T/missing.ev.json" || fail "complain evidence lacks unshare"
+cat > "$T/review.yaml" <<'YAML'
+decisions:
+  - syscall: unshare
+    decision: allow
+    reason: "test: the probe creates a UTS namespace"
+YAML
+gen_args=("$T/base.ev.json" "$T/missing.ev.json" -o "$T/full.json")
+if "$S" generate --help | grep -q -- --review; then gen_args+=(--review "$T/review.yaml"); fi
+"$S" generate "${gen_args[@]}" 2>"$T/gen.err" || fail "generate with complain evidence: $(cat "$T/gen.err")"
+set +e
+"$S" run --fail-on-denial --profile "$T/full.json" -- "$PROBE" extra >"$T/out3" 2>"$T/err3"; rc=$?
+set -e
+[ $rc -eq 7 ] || fail "folded-back profile still denies: exit $rc: $(cat "$T/err3")"
+grep -q "denied nothing" "$T/err3" || fail "folded-back profile: $(cat "$T/err3")"
+
+# Bad input: a missing profile and a missing command.
+set +e
+"$S" run --profile "$T/nope.json" -- "$PROBE" 2>"$T/e4"; rc=$?
+set -e
+[ $rc -eq 1 ] && grep -q "nope.json" "$T/e4" || fail "missing profile: exit $rc: $(cat "$T/e4")"
+set +e
+"$S" run --profile "$T/base.json" -- /nonexistent/cmd 2>"$T/e5"; rc=$?
+set -e
+[ $rc -eq 127 ] || fail "missing command: exit $rc, expected 127"
+echo "run tests passed"

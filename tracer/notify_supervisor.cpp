@@ -1,0 +1,186 @@
+#include "tracer/notify_supervisor.h"
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <poll.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/pidfd.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "core/error.h"
+
+extern char** environ;
+
+namespace syscribe::tracer {
+
+namespace {
+
+// Shared between parent and child across fork; the child only reads and writes it with
+// plain atomics (no syscalls) once its filter is loaded.
+struct Handshake {
+  std::atomic<int> listener{-1};  // the child's fd number of the listener
+  std::atomic<int> load_errno{0};
+  std::atomic<int> go{0};
+};
+
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+
+int exit_status_of(int status) {
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return 1;
+}
+
+}  // namespace
+
+NotifySupervisor::NotifySupervisor(std::string path, std::vector<std::string> argv, std::vector<uint8_t> bpf,
+                                   unsigned filter_flags)
+    : path_(std::move(path)), argv_(std::move(argv)), bpf_(std::move(bpf)), flags_(filter_flags) {}
+
+NotifySupervisor::~NotifySupervisor() {
+  if (listener_ >= 0) close(listener_);
+}
+
+void NotifySupervisor::start() {
+  // Orphaned descendants are reparented to us, so run() can wait for the whole tree.
+  prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+  void* mem = mmap(nullptr, sizeof(Handshake), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (mem == MAP_FAILED) throw system_error("cannot map shared memory", errno);
+  auto* hs = new (mem) Handshake();
+
+  std::vector<char*> cargv;
+  for (auto& a : argv_) cargv.push_back(a.data());
+  cargv.push_back(nullptr);
+  sock_fprog prog{static_cast<unsigned short>(bpf_.size() / sizeof(sock_filter)),
+                  reinterpret_cast<sock_filter*>(bpf_.data())};
+
+  child_ = fork();
+  if (child_ < 0) throw system_error("cannot fork", errno);
+  if (child_ == 0) {
+    for (int sig : {SIGINT, SIGQUIT, SIGTERM, SIGHUP}) ::signal(sig, SIG_DFL);
+    if (geteuid() != 0) prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+    long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER | flags_, &prog);
+    if (fd < 0) {
+      hs->load_errno.store(errno);
+      _exit(126);
+    }
+    hs->listener.store(static_cast<int>(fd));
+    while (hs->go.load() == 0) cpu_relax();
+    execve(path_.c_str(), cargv.data(), environ);
+    int err = errno;
+    // The filter applies to these calls too: keep them few.
+    dprintf(2, "syscribe run: cannot execute %s: %s\n", path_.c_str(), strerror(err));
+    _exit(err == ENOENT ? 127 : 126);
+  }
+
+  int pidfd = static_cast<int>(syscall(SYS_pidfd_open, child_, 0));
+  if (pidfd < 0) throw system_error("pidfd_open", errno);
+  int child_fd = -1;
+  for (;;) {
+    child_fd = hs->listener.load();
+    if (child_fd >= 0) break;
+    int status;
+    if (waitpid(child_, &status, WNOHANG) == child_) {
+      int err = hs->load_errno.load();
+      close(pidfd);
+      munmap(mem, sizeof(Handshake));
+      throw Error(fmt::format("the kernel refused the profile's filter: {}", strerror(err ? err : EINVAL)));
+    }
+    usleep(100);
+  }
+  listener_ = static_cast<int>(syscall(SYS_pidfd_getfd, pidfd, child_fd, 0));
+  int err = errno;
+  close(pidfd);
+  hs->go.store(1);
+  munmap(mem, sizeof(Handshake));
+  if (listener_ < 0) {
+    kill(child_, SIGKILL);
+    throw system_error("cannot take the seccomp listener (pidfd_getfd)", err);
+  }
+}
+
+void NotifySupervisor::signal(int sig) const {
+  if (child_ > 0) kill(child_, sig);
+}
+
+SupervisedRun NotifySupervisor::run(const std::function<Response(const Notification&)>& decide) {
+  SupervisedRun result;
+  std::atomic<uint64_t> answered{0};
+  std::thread server([&] {
+    seccomp_notif req;
+    seccomp_notif_resp resp;
+    while (!stop_.load()) {
+      pollfd pfd{listener_, POLLIN, 0};
+      int n = poll(&pfd, 1, 200);
+      if (n < 0 && errno != EINTR) break;
+      if (n <= 0) continue;
+      if (pfd.revents & (POLLHUP | POLLERR | POLLNVAL)) {
+        if (!(pfd.revents & POLLIN)) break;
+      }
+      std::memset(&req, 0, sizeof req);
+      if (ioctl(listener_, SECCOMP_IOCTL_NOTIF_RECV, &req) != 0) continue;  // the caller died (ENOENT) or EINTR
+      Notification note;
+      note.id = req.id;
+      note.pid = static_cast<pid_t>(req.pid);
+      note.audit_arch = req.data.arch;
+      note.nr = static_cast<uint64_t>(static_cast<uint32_t>(req.data.nr));
+      note.arch = sys::arch_from_audit(req.data.arch, note.nr);
+      for (int i = 0; i < 6; ++i) note.args[static_cast<size_t>(i)] = req.data.args[i];
+      Response r = decide(note);
+      std::memset(&resp, 0, sizeof resp);
+      resp.id = req.id;
+      switch (r.kind) {
+        case Response::Kind::proceed:
+          resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+          break;
+        case Response::Kind::fail:
+          resp.error = -r.error;
+          break;
+        case Response::Kind::kill_thread:
+        case Response::Kind::kill_process:
+          // The kernel's kill actions cannot be caught; SIGSYS from here can (documented).
+          resp.error = -ENOSYS;
+          if (r.kind == Response::Kind::kill_process)
+            kill(note.pid, SIGSYS);
+          else
+            syscall(SYS_tgkill, note.pid, note.pid, SIGSYS);
+          break;
+      }
+      ioctl(listener_, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+      answered.fetch_add(1);
+    }
+  });
+
+  // Wait for the launched process and then for every descendant reparented to us.
+  for (;;) {
+    int status;
+    pid_t w = waitpid(-1, &status, 0);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      break;  // ECHILD: nothing left
+    }
+    if (w == child_) result.exit_status = exit_status_of(status);
+  }
+  stop_.store(true);
+  server.join();
+  result.notifications = answered.load();
+  return result;
+}
+
+}  // namespace syscribe::tracer
