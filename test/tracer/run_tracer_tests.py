@@ -1,0 +1,323 @@
+#!/usr/bin/env python3
+"""Tracer tests: record each test program with `syscribe record` and check the evidence.
+
+For every program: the syscalls it announces ("expect ARCH:NAME[:ARG=VALUE]" lines on
+stdout) are in its evidence, nothing beyond those and the startup set of `empty` is, and
+the per-executable syscall sets equal those strace -f sees (strace is the oracle).
+Then: exit status and signal passthrough, kill -9 of the recorder (EXITKILL), attach and
+detach, and the errors for bad input. Prints one line per case; exits 1 on any failure.
+"""
+import argparse, json, os, platform, re, signal, subprocess, sys, tempfile, time
+
+ap = argparse.ArgumentParser()
+ap.add_argument('--syscribe', required=True)
+ap.add_argument('--progs', required=True)
+ap.add_argument('--m32')
+ap.add_argument('--only', help='run only cases whose name contains this')
+opt = ap.parse_args()
+
+NATIVE = {'x86_64': 'x86_64', 'aarch64': 'aarch64'}.get(platform.machine(), platform.machine())
+TMP = tempfile.mkdtemp(prefix='syscribe-tracer-test-')
+failures = []
+
+
+def prog(name):
+    return os.path.join(opt.progs, 'tp_' + name)
+
+
+def check(case, ok, why=''):
+    print(f"{'ok  ' if ok else 'FAIL'} {case}{'' if ok else ': ' + why}", flush=True)
+    if not ok:
+        failures.append(case)
+
+
+def record(argv, extra=(), timeout=30):
+    out = os.path.join(TMP, 'ev.json')
+    if os.path.exists(out):
+        os.unlink(out)
+    p = subprocess.run([opt.syscribe, 'record', '-q', '-o', out, *extra, '--', *argv],
+                       capture_output=True, text=True, timeout=timeout)
+    ev = json.load(open(out)) if os.path.exists(out) else None
+    return p, ev
+
+
+def evidence_sets(ev):
+    """exe -> {(arch, name)} and exe -> {(arch, name, arg, value)} over all phases."""
+    calls, args = {}, {}
+    for p in ev['processes']:
+        exe = p['exe']
+        for phase in p.get('phases', {}).values():
+            for arch, m in phase.items():
+                for name, st in m.items():
+                    calls.setdefault(exe, set()).add((arch, name))
+                    for arg, values in st.get('args', {}).items():
+                        for v in values:
+                            args.setdefault(exe, set()).add((arch, name, arg, v))
+    return calls, args
+
+
+LINE = re.compile(r'^(\d+)\s+(.*)$')
+CALL = re.compile(r'^([a-z_0-9]+)\(')
+RESUMED = re.compile(r'^<\.\.\. ([a-z_0-9]+) resumed>')
+RET = re.compile(r'=\s+(-?\d+)')
+
+
+def strace_sets(argv):
+    """exe -> {name} as strace -f sees it: a new process runs its parent's program until
+    a successful execve; the execve itself counts for the program that called it."""
+    out = os.path.join(TMP, 'strace.txt')
+    subprocess.run(['strace', '-f', '-qq', '-o', out, *argv], capture_output=True, timeout=30)
+    exe, pending, parent_of = {}, {}, {}
+    sets = {}
+    first = [None]
+    exec_paths = {}  # pid -> path of the execve in flight
+
+    def account(pid, name):
+        sets.setdefault(exe[pid], set()).add(name)
+
+    def handle(pid, kind, name, rest):
+        if pid not in exe:
+            if first[0] is None:
+                first[0] = pid
+                exe[pid] = None  # resolved by its first execve
+            else:
+                pending.setdefault(pid, []).append((kind, name, rest))
+                return
+        if kind == 'call' and name in ('execve', 'execveat'):
+            m = re.match(r'^[a-z]+\((?:\d+, )?"([^"]*)"', rest)
+            if m:
+                exec_paths[pid] = os.path.realpath(m.group(1))
+        if kind == 'call' and exe[pid] is not None:
+            account(pid, name)
+        ret = RET.search(rest.rsplit(')', 1)[-1]) if '=' in rest else None
+        if ret is None:
+            return
+        value = int(ret.group(1))
+        if name in ('execve', 'execveat') and value == 0:
+            # The thread that called it may differ from the leader that reports success.
+            path = exec_paths.pop(pid, None) or next(iter(exec_paths.values()), None)
+            if exe[pid] is None:
+                exe[pid] = path
+                account(pid, name)
+            else:
+                exe[pid] = path
+        if name in ('clone', 'clone3', 'fork', 'vfork') and value > 0:
+            parent_of[value] = pid
+            if value not in exe:
+                exe[value] = exe[pid]
+                for k, n, r in pending.pop(value, []):
+                    handle(value, k, n, r)
+
+    for line in open(out):
+        m = LINE.match(line.rstrip('\n'))
+        if not m:
+            continue
+        pid, rest = int(m.group(1)), m.group(2)
+        if rest.startswith('---') or rest.startswith('+++'):
+            continue
+        r = RESUMED.match(rest)
+        if r:
+            handle(pid, 'resumed', r.group(1), rest)
+            continue
+        c = CALL.match(rest)
+        if c:
+            handle(pid, 'call', c.group(1), rest)
+    return {k: v for k, v in sets.items() if k}
+
+
+def expectations(stdout):
+    calls, args = set(), set()
+    for line in stdout.splitlines():
+        if not line.startswith('expect '):
+            continue
+        for item in line.split()[1:]:
+            parts = item.split(':')
+            arch = NATIVE if parts[0] == 'native' else parts[0]
+            calls.add((arch, parts[1]))
+            for a in parts[2:]:
+                k, v = a.split('=')
+                args.add((arch, parts[1], k, v))
+    return calls, args
+
+
+startup = set()
+
+
+def program_case(name, argv, exit_status=0, extra=(), arch_override=None):
+    if opt.only and opt.only not in name:
+        return
+    p, ev = record(argv, extra)
+    if ev is None:
+        check(name, False, f'no evidence (exit {p.returncode}): {p.stderr.strip()}')
+        return
+    check(f'{name}: exit status', p.returncode == exit_status, f'{p.returncode} != {exit_status}: {p.stderr.strip()}')
+    calls, args = evidence_sets(ev)
+    exe = os.path.realpath(argv[0])
+    mine = calls.get(exe, set())
+    want_calls, want_args = expectations(p.stdout)
+    if arch_override:
+        want_calls = {(arch_override, n) for _, n in want_calls}
+        want_args = {(arch_override, n, k, v) for _, n, k, v in want_args}
+    missing = want_calls - mine
+    check(f'{name}: announced syscalls recorded', not missing, f'missing {sorted(missing)}')
+    missing_args = want_args - args.get(exe, set())
+    check(f'{name}: announced argument values recorded', not missing_args, f'missing {sorted(missing_args)}')
+    if name == 'empty':
+        startup.update(mine)
+    elif startup and not arch_override:
+        extra_calls = mine - want_calls - startup
+        check(f'{name}: nothing beyond announced + startup', not extra_calls, f'unexpected {sorted(extra_calls)}')
+    if not os.path.exists('/usr/bin/strace'):
+        print(f'skip {name}: strace oracle (strace not installed)')
+        return
+    oracle = strace_sets(argv)
+    ours = {e: {n for _, n in s} for e, s in calls.items()}
+    for e in sorted(set(oracle) | set(ours)):
+        a, b = ours.get(e, set()), oracle.get(e, set())
+        check(f'{name}: same syscalls as strace for {os.path.basename(e)}', a == b,
+              f'only syscribe {sorted(a - b)}, only strace {sorted(b - a)}')
+
+
+# ---- per-program evidence ---------------------------------------------------------------
+program_case('empty', [prog('empty')])
+program_case('files', [prog('files'), TMP])
+program_case('sockets', [prog('sockets')])
+program_case('threads', [prog('threads')])
+program_case('exec_thread', [prog('exec_thread'), prog('empty')])
+program_case('procs', [prog('procs'), prog('empty')])
+if NATIVE == 'x86_64':
+    program_case('int80', [prog('int80')])
+program_case('signals', [prog('signals')], exit_status=2)
+program_case('killed', [prog('killed')], exit_status=128 + signal.SIGTERM)
+program_case('zombie', [prog('zombie')])
+program_case('results', [prog('files'), '/nonexistent-dir'], extra=('--results',))
+program_case('ptrace-syscall mode', [prog('procs'), prog('empty')], extra=('--mode', 'ptrace-syscall'))
+if opt.m32:
+    program_case('m32', [opt.m32], arch_override='i386')
+else:
+    print('skip m32: no -m32 toolchain (install gcc-multilib)')
+
+
+def selected(name):
+    return not opt.only or opt.only in name
+
+
+# ---- recording details ----------------------------------------------------------------------
+if selected('metadata'):
+    p, ev = record([prog('exit_with'), '7'])
+    r = ev['recordings'][0] if ev else {}
+    check('metadata: exit status 7 returned and recorded', p.returncode == 7 and r.get('exit_status') == 7,
+          f'{p.returncode} {r.get("exit_status")}')
+    check('metadata: mode, kernel, arch, version, marks',
+          r.get('mode') == 'seccomp' and r.get('host_kernel') == platform.release() and r.get('host_arch') == NATIVE
+          and r.get('tool_version') and r.get('marks', [{}])[0].get('phase') == 'run'
+          and re.match(r'^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$', r.get('started', '')), json.dumps(r))
+    p, ev = record([prog('exit_with'), '-15'])
+    check('metadata: death by SIGTERM gives 143', p.returncode == 143, str(p.returncode))
+
+if selected('results'):
+    p, ev = record([prog('files'), '/nonexistent-dir'], extra=('--results',))
+    errs = {}
+    for pr in ev['processes']:
+        for ph in pr['phases'].values():
+            for name, st in ph.get(NATIVE, {}).items():
+                for e in st.get('errors', {}):
+                    errs.setdefault(name, set()).add(e)
+    check('results: ENOENT recorded for openat and unlinkat', 'ENOENT' in errs.get('openat', set())
+          and 'ENOENT' in errs.get('unlinkat', set()), str(errs))
+    p, ev = record([prog('files'), '/nonexistent-dir'])
+    has = any(st.get('errors') for pr in ev['processes'] for ph in pr['phases'].values()
+              for m in ph.values() for st in m.values())
+    check('results: no errors recorded without --results', not has)
+
+# ---- bad input --------------------------------------------------------------------------------
+if selected('bad input'):
+    p = subprocess.run([opt.syscribe, 'record', '-q', '-o', os.path.join(TMP, 'x.json'), '--', 'no-such-command-xyz'],
+                       capture_output=True, text=True)
+    check('bad input: missing command exits 127', p.returncode == 127 and 'not found' in p.stderr, f'{p.returncode} {p.stderr}')
+    noexec = os.path.join(TMP, 'noexec')
+    open(noexec, 'w').write('#!/bin/sh\n')
+    os.chmod(noexec, 0o644)
+    p = subprocess.run([opt.syscribe, 'record', '-q', '-o', os.path.join(TMP, 'x.json'), '--', noexec],
+                       capture_output=True, text=True)
+    check('bad input: non-executable exits 126', p.returncode == 126, f'{p.returncode} {p.stderr}')
+    p = subprocess.run([opt.syscribe, 'record', '-q', '-o', '/nonexistent-dir/x.json', '--', prog('empty')],
+                       capture_output=True, text=True)
+    check('bad input: unwritable output exits 1 before running', p.returncode == 1 and '/nonexistent-dir' in p.stderr,
+          f'{p.returncode} {p.stderr}')
+    p = subprocess.run([opt.syscribe, 'record', '-q', '-o', os.path.join(TMP, 'x.json'), '-p', '999999999'],
+                       capture_output=True, text=True)
+    check('bad input: missing PID exits 1 saying so', p.returncode == 1 and 'no such process' in p.stderr,
+          f'{p.returncode} {p.stderr}')
+
+
+def state_of(pid):
+    try:
+        with open(f'/proc/{pid}/stat') as f:
+            return f.read().rsplit(')', 1)[1].split()[0]
+    except OSError:
+        return None
+
+
+def tracer_of(pid):
+    try:
+        for line in open(f'/proc/{pid}/status'):
+            if line.startswith('TracerPid:'):
+                return int(line.split()[1])
+    except OSError:
+        return None
+
+
+# ---- signals, EXITKILL, attach -------------------------------------------------------------------
+if selected('signal passthrough'):
+    out = os.path.join(TMP, 'sig.json')
+    rec = subprocess.Popen([opt.syscribe, 'record', '-q', '-o', out, '--', prog('sigwait')],
+                           stdout=subprocess.PIPE, text=True)
+    rec.stdout.readline()
+    rec.send_signal(signal.SIGUSR1)
+    rc = rec.wait(timeout=10)
+    check('signal passthrough: SIGUSR1 to syscribe reaches the workload once', rc == 10 + signal.SIGUSR1, str(rc))
+    rec = subprocess.Popen([opt.syscribe, 'record', '-q', '-o', out, '--', prog('sigwait')],
+                           stdout=subprocess.PIPE, text=True, start_new_session=True)
+    rec.stdout.readline()
+    os.killpg(rec.pid, signal.SIGTERM)  # the whole group, as a shell or supervisor would
+    rc = rec.wait(timeout=10)
+    check('signal passthrough: SIGTERM to the process group is delivered once', rc == 10 + signal.SIGTERM, str(rc))
+
+if selected('exitkill'):
+    rec = subprocess.Popen([opt.syscribe, 'record', '-q', '-o', os.path.join(TMP, 'k.json'), '--', prog('forker')],
+                           stdout=subprocess.PIPE, text=True)
+    pids = [int(rec.stdout.readline()) for _ in range(3)]
+    rec.kill()
+    rec.wait()
+    deadline = time.time() + 5
+    while time.time() < deadline and any(state_of(p) not in (None, 'Z') for p in pids):
+        time.sleep(0.05)
+    left = {p: state_of(p) for p in pids if state_of(p) not in (None, 'Z')}
+    check('exitkill: kill -9 of the recorder leaves no workload process', not left, str(left))
+
+if selected('attach'):
+    target = subprocess.Popen([prog('spin')])
+    time.sleep(0.1)
+    out = os.path.join(TMP, 'attach.json')
+    rec = subprocess.Popen([opt.syscribe, 'record', '-q', '-o', out, '-p', str(target.pid)],
+                           stderr=subprocess.PIPE, text=True)
+    time.sleep(0.5)
+    traced = tracer_of(target.pid) == rec.pid
+    rec.send_signal(signal.SIGINT)
+    rc = rec.wait(timeout=10)
+    time.sleep(0.1)
+    alive = target.poll() is None and state_of(target.pid) in ('R', 'S')
+    check('attach: target traced while recording', traced)
+    check('attach: SIGINT detaches, exit 0, target keeps running untraced',
+          rc == 0 and alive and tracer_of(target.pid) == 0, f'rc={rc} state={state_of(target.pid)} {rec.stderr.read()}')
+    ev = json.load(open(out)) if os.path.exists(out) else {'processes': [], 'recordings': [{}]}
+    calls, _ = evidence_sets(ev)
+    check('attach: getppid recorded in ptrace-syscall mode',
+          (NATIVE, 'getppid') in calls.get(os.path.realpath(prog('spin')), set())
+          and ev['recordings'][0].get('mode') == 'ptrace-syscall', str(calls))
+    target.kill()
+    target.wait()
+
+print(f'{len(failures)} failure(s)' if failures else 'all tracer tests passed')
+sys.exit(1 if failures else 0)
