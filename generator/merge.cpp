@@ -1,8 +1,12 @@
 #include "generator/merge.h"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/json_read.h"
+#include "syscalls-tables/syscalls.h"
 
 namespace syscribe::gen {
 
@@ -12,6 +16,21 @@ std::string major_of(const std::string& version) { return version.substr(0, vers
 
 std::string describe(const ev::Recording& r) {
   return fmt::format("{} started {}", r.command.empty() ? std::string("(no command)") : r.command.front(), r.started);
+}
+
+// The evidence reader checks structure; the names must also be ones the generator can put
+// in a profile. "#<nr>" (a number the tracer could not name) is allowed and warned about later.
+void check_names(const nlohmann::json& root, const std::string& file) {
+  const auto& procs = root.at("processes");
+  for (size_t i = 0; i < procs.size(); ++i)
+    for (const auto& [phase, arches] : procs[i].at("phases").items())
+      for (const auto& [arch, calls] : arches.items()) {
+        std::string path = fmt::format("$.processes[{}].phases.{}.{}", i, phase, arch);
+        if (!sys::parse_arch(arch)) throw Error(fmt::format("{}: {}: unknown architecture \"{}\"", file, path, arch));
+        for (const auto& [name, _] : calls.items())
+          if (name.empty() || (name[0] != '#' && !sys::find(name)))
+            throw Error(fmt::format("{}: {}.{}: unknown syscall \"{}\"", file, path, name, name));
+      }
 }
 
 }  // namespace
@@ -35,8 +54,10 @@ ev::Evidence read_merged(const std::vector<std::string>& paths) {
   ev::Evidence out;
   std::string desc;
   for (const auto& path : paths) {
-    ev::Evidence e = ev::read_evidence(path);
     std::string name = path == "-" ? "<stdin>" : path;
+    nlohmann::json j = parse_json_text(read_file(path), name);
+    ev::Evidence e = ev::from_json(j, name);
+    check_names(j, name);
     if (!desc.empty()) check_mergeable(out, desc, e, name);
     ev::merge_into(out, e);
     desc = desc.empty() ? name : desc + ", " + name;

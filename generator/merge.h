@@ -14,7 +14,8 @@ namespace syscribe::gen {
 void check_mergeable(const ev::Evidence& into, const std::string& into_desc, const ev::Evidence& from,
                      const std::string& from_file);
 
-// Reads every file and merges them in order (merge is associative and commutative).
+// Reads every file and merges them in order (merge is associative and commutative). Besides
+// the evidence format, checks that arch and syscall names are known: "FILE: $.path: unknown ...".
 ev::Evidence read_merged(const std::vector<std::string>& paths);
 
 }  // namespace syscribe::gen

@@ -29,9 +29,9 @@ struct TailRow {
   std::string runtime, syscall, note;
 };
 
-std::vector<TailRow> tail_rows() {
+std::vector<TailRow> tail_rows(const std::string& tsv) {
   std::vector<TailRow> rows;
-  std::istringstream in(kRuntimeTailsTsv);
+  std::istringstream in(tsv.empty() ? std::string(kRuntimeTailsTsv) : tsv);
   std::string line;
   bool header = true;
   while (std::getline(in, line)) {
@@ -135,16 +135,16 @@ const PolicyEntry* Policy::find(const std::string& syscall) const {
   return nullptr;
 }
 
-std::vector<std::string> known_runtimes() {
+std::vector<std::string> known_runtimes(const std::string& tsv) {
   std::vector<std::string> out{"none"};
-  for (const auto& r : tail_rows())
+  for (const auto& r : tail_rows(tsv))
     if (std::find(out.begin(), out.end(), r.runtime) == out.end()) out.push_back(r.runtime);
   return out;
 }
 
-std::map<std::string, std::string> runtime_tail(const std::string& runtime) {
+std::map<std::string, std::string> runtime_tail(const std::string& runtime, const std::string& tsv) {
   std::map<std::string, std::string> out;
-  for (const auto& r : tail_rows())
+  for (const auto& r : tail_rows(tsv))
     if (r.runtime == runtime) out[r.syscall] = r.note;
   return out;
 }
@@ -168,7 +168,7 @@ Policy build_policy(const ev::Evidence& ev, const PolicyOptions& opts) {
     if (std::none_of(ev.processes.begin(), ev.processes.end(),
                      [&](const auto& kv) { return kv.second.exe == x || kv.second.comm == x; }))
       throw usage_error(fmt::format("--exclude-process {}: no such process in the evidence", x));
-  auto runtimes = known_runtimes();
+  auto runtimes = known_runtimes(opts.runtime_tails);
   if (std::find(runtimes.begin(), runtimes.end(), opts.runtime) == runtimes.end())
     throw usage_error(fmt::format("unknown runtime '{}' (known: {})", opts.runtime, fmt::join(runtimes, ", ")));
 
@@ -307,7 +307,7 @@ Policy build_policy(const ev::Evidence& ev, const PolicyOptions& opts) {
 
   // The runtime tail: allowed without argument filters (their arguments are not measured).
   if (opts.runtime != "none") {
-    for (const auto& [name, note] : runtime_tail(opts.runtime)) {
+    for (const auto& [name, note] : runtime_tail(opts.runtime, opts.runtime_tails)) {
       if (!sys::find(name)) {
         pol.warnings.push_back(fmt::format("runtime-tails.tsv: unknown syscall {} for {}", name, opts.runtime));
         continue;

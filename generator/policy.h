@@ -82,6 +82,7 @@ struct PolicyOptions {
   std::vector<sys::Arch> arches;  // --arch: targets besides the observed ones
   std::string runtime = "none";   // runc, crun, none
   bool accept_clone3 = false;     // a review decision accepts clone3
+  std::string runtime_tails;      // runtime-tails.tsv text; empty: the built-in copy
   size_t max_rules_per_syscall = 256;
 };
 
@@ -101,9 +102,10 @@ struct Policy {
 // or runtime, an excluded process that is not in the evidence).
 Policy build_policy(const ev::Evidence& ev, const PolicyOptions& opts);
 
-// The runtime tails (syscalls-tables/runtime-tails.tsv, built in): syscall -> note.
-std::map<std::string, std::string> runtime_tail(const std::string& runtime);
-std::vector<std::string> known_runtimes();
+// The runtime tails (syscalls-tables/runtime-tails.tsv, built in, or `tsv` when given):
+// syscall -> note.
+std::map<std::string, std::string> runtime_tail(const std::string& runtime, const std::string& tsv = "");
+std::vector<std::string> known_runtimes(const std::string& tsv = "");
 
 // The profile for a policy: one rule per syscall (several when argument filters need more
 // than one combination), sorted by name; Docker comments say where each came from.

@@ -26,6 +26,13 @@ using sys::Arch;
 
 namespace {
 
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
 struct Case {
   const char* name;      // golden file stem
   const char* evidence;  // under data/
@@ -42,8 +49,13 @@ PolicyOptions with(std::function<void(PolicyOptions&)> fn) {
 const std::vector<Case>& cases() {
   static const std::vector<Case> all = {
       {"webapp.oci.json", "webapp.evidence.json", OutputFormat::oci, {}},
+      // The tail comes from data/runtime-tails.tsv so the golden does not follow measurements.
       {"webapp-arm-runc.docker.json", "webapp.evidence.json", OutputFormat::docker,
-       with([](PolicyOptions& o) { o.arches = {Arch::aarch64}; o.runtime = "runc"; })},
+       with([](PolicyOptions& o) {
+         o.arches = {Arch::aarch64};
+         o.runtime = "runc";
+         o.runtime_tails = slurp("data/runtime-tails.tsv");
+       })},
       {"webapp-noargs.oci.json", "webapp.evidence.json", OutputFormat::oci,
        with([](PolicyOptions& o) { o.arg_filters = false; })},
       {"webapp-serving.spo.yaml", "webapp.evidence.json", OutputFormat::spo,
@@ -54,13 +66,6 @@ const std::vector<Case>& cases() {
       {"webapp.systemd.conf", "webapp.evidence.json", OutputFormat::systemd, {}},
   };
   return all;
-}
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 constexpr uint32_t kAllow = 0x7fff0000u;
@@ -159,7 +164,11 @@ TEST_CASE("generated profiles match their goldens and hold on every listed arch"
 
 TEST_CASE("the policy says where each entry came from") {
   ev::Evidence ev = ev::read_evidence("data/webapp.evidence.json");
-  Policy pol = build_policy(ev, with([](PolicyOptions& o) { o.arches = {Arch::aarch64}; o.runtime = "runc"; }));
+  Policy pol = build_policy(ev, with([](PolicyOptions& o) {
+    o.arches = {Arch::aarch64};
+    o.runtime = "runc";
+    o.runtime_tails = slurp("data/runtime-tails.tsv");
+  }));
   const PolicyEntry* socket = pol.find("socket");
   REQUIRE(socket);
   CHECK(socket->has(Origin::observed));
