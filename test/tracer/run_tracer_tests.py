@@ -319,5 +319,19 @@ if selected('attach'):
     target.kill()
     target.wait()
 
+if selected('checkpoint'):
+    out = os.path.join(TMP, 'cp.json')
+    rec = subprocess.Popen([opt.syscribe, 'record', '-q', '--checkpoint', '0.2', '-o', out, '--', prog('spin')])
+    deadline = time.time() + 5
+    while time.time() < deadline and not os.path.exists(out):
+        time.sleep(0.05)
+    time.sleep(0.3)
+    rec.kill()
+    rec.wait()
+    ev = json.load(open(out)) if os.path.exists(out) else None
+    calls = evidence_sets(ev)[0] if ev else {}
+    check('checkpoint: a recorder killed with -9 leaves its last checkpoint',
+          ev is not None and (NATIVE, 'getppid') in calls.get(os.path.realpath(prog('spin')), set()), str(calls))
+
 print(f'{len(failures)} failure(s)' if failures else 'all tracer tests passed')
 sys.exit(1 if failures else 0)
