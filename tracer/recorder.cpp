@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <unordered_map>
+#include <unordered_set>
 
 #include <fmt/format.h>
 
@@ -114,6 +115,7 @@ struct Tracee {
   pid_t tid = 0;
   Proc* proc = nullptr;
   Counter* pending = nullptr;  // entry recorded, waiting for the exit stop (--results)
+  bool announced = false;      // its creator's fork/clone event has been handled
 };
 
 struct Recorder::Impl {
@@ -130,6 +132,9 @@ struct Recorder::Impl {
   std::unordered_map<pid_t, Tracee> tracees;
   std::unordered_map<pid_t, std::unique_ptr<Proc>> procs;
   std::unordered_map<pid_t, pid_t> spawned_by;  // new task -> creating process
+  // Tasks whose exit was reported before their creator's fork/clone event was handled
+  // (a short-lived child often is): that late event must not bring them back.
+  std::unordered_set<pid_t> gone_early;
   Tracee* last = nullptr;                      // the tracee of the previous stop
   uint64_t processes_seen = 0;
 
@@ -217,6 +222,7 @@ struct Recorder::Impl {
     if (last && last->tid == tid) return *last;
     auto it = tracees.find(tid);
     if (it != tracees.end()) return *(last = &it->second);
+    gone_early.erase(tid);  // a new task with a reused id
     TaskStatus st = read_task_status(tid);
     pid_t tgid = st.ok ? st.tgid : tid;
     auto pit = procs.find(tgid);
@@ -240,6 +246,7 @@ struct Recorder::Impl {
   // ---- stop handlers ----------------------------------------------------------------
   void on_exit(const WaitStatus& w) {
     if (w.pid == main) exit_status = w.kind == StopKind::exited ? w.code : 128 + w.sig;
+    if (auto it = tracees.find(w.pid); it != tracees.end() && !it->second.announced) gone_early.insert(w.pid);
     forget(w.pid);
   }
 
@@ -273,9 +280,10 @@ struct Recorder::Impl {
     unsigned long msg = 0;
     if (ptrace(PTRACE_GETEVENTMSG, t.tid, nullptr, &msg) != 0 || msg == 0) return;
     pid_t child = static_cast<pid_t>(msg);
+    if (gone_early.erase(child)) return;  // it came and went before this event
     spawned_by[child] = t.proc->tgid;
     Tracee& parent = t;
-    tracee(child);  // known now, so the loop waits for it even if it has not stopped yet
+    tracee(child).announced = true;  // known now, so the loop waits for it even if it has not stopped yet
     last = &parent;
   }
 
