@@ -70,8 +70,8 @@ std::string resolve_command(const std::string& name) {
   while (start <= path.size()) {
     size_t colon = path.find(':', start);
     std::string dir = path.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
-    if (dir.empty()) dir = ".";
-    std::string candidate = dir + "/" + name;
+    // An empty PATH entry means the current directory.
+    std::string candidate = (dir.empty() ? std::string(".") : dir) + "/" + name;
     int err = 0;
     if (is_executable_file(candidate, err)) return candidate;
     if (err == EACCES && denied.empty()) denied = candidate;
