@@ -2,7 +2,8 @@
 # Measures the runtime tail: the syscalls runc and crun make themselves after loading the
 # container's seccomp filter and before the workload's execve. The filter's default action
 # is SCMP_ACT_LOG with no rules, so every call is logged; `syscribe explain` decodes the
-# records and every call not made by the workload (/probe) belongs to the runtime.
+# records and every call not made by the workload (/probe) belongs to the runtime. The same
+# for `podman exec` into a running container: the runtime's exec path has its own tail.
 #
 #   test/e2e/measure-tails.sh SYSCRIBE PROBE [RUNS]   (root, auditd running)
 # Prints "runtime<TAB>syscall<TAB>note" rows for syscalls-tables/runtime-tails.tsv.
@@ -52,6 +53,24 @@ for i in $(seq "$runs"); do
   done
 done
 
+# `podman exec` (kubectl exec) runs the runtime's exec path under the container's filter:
+# its own tail. The container's main process is busybox; the runtime's calls are the rest.
+for i in $(seq "$runs"); do
+  for rt in crun runc; do
+    podman run -d --runtime "$rt" --name "tails-exec-$$" --network none --security-opt "seccomp=$work/log-all.json" \
+      -v "$probe:/probe:ro" --rootfs "$rootfs" /bin/sleep 60 > /dev/null
+    sleep 1
+    before=$(wc -l < "$log")
+    podman exec "tails-exec-$$" /probe getpid > /dev/null
+    sleep 1
+    tail -n +"$((before + 1))" "$log" > "$work/run.log"
+    podman rm -f -t 0 "tails-exec-$$" > /dev/null
+    "$syscribe" explain --json -q "$work/run.log" |
+      python3 -c 'import json,sys; [print(sys.argv[1], e["syscall"]) for e in json.load(sys.stdin)["events"] if e["exe"] not in ("/probe", "/bin/busybox")]' "podman-exec+$rt" |
+      sort -u >> "$work/seen"
+  done
+done
+
 # One row per (runtime, syscall): in which configurations and in how many runs it was seen.
 versions="crun $(crun --version | sed -n 's/^crun version //p'), runc $(runc --version | sed -n 's/^runc version //p'), podman $(podman --version | sed 's/podman version //')"
 python3 - "$work/seen" "$runs" "$versions" <<'PY'
@@ -63,7 +82,7 @@ for line in open(seen):
     count[(config, name)] += 1
 rows = collections.defaultdict(list)
 for (config, name), n in sorted(count.items()):
-    runtime = config.split(":")[0].replace("podman+", "")
+    runtime = config.split(":")[0].split("+")[-1]
     rows[(runtime, name)].append(f"{config} {n}/{runs}")
 print(f"# measured with {versions}")
 for (runtime, name), where in sorted(rows.items()):

@@ -7,6 +7,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <sched.h>
 #include <string>
 #include <sys/mount.h>
@@ -40,7 +41,12 @@ int try_ptrace() {
   // Attach to a child of our own: allowed by every LSM default, so only seccomp stops it.
   pid_t child = fork();
   if (child == 0) {
-    pause();
+    // Live two seconds without a syscall (clock_gettime is the vDSO), then exit: the
+    // profile may refuse pause() and kill(SIGKILL), and the parent must not hang.
+    timespec start{}, now{};
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    do clock_gettime(CLOCK_MONOTONIC, &now);
+    while (now.tv_sec - start.tv_sec < 2);
     _exit(0);
   }
   int err = ptrace(PTRACE_ATTACH, child, nullptr, nullptr) == 0 ? 0 : errno;

@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# Issue 7's end-to-end proof for a real server from Debian: record it outside any container
+# while traffic, a reload and a graceful stop happen; generate a profile for the crun
+# runtime; run the same server in podman under that profile with the same traffic; assert
+# the traffic, reload and graceful stop succeed and that what the server never did
+# (unshare, mount, ptrace, socket(AF_NETLINK), clone with namespace flags) gets EPERM.
+# The container gets CAP_SYS_ADMIN and CAP_SYS_PTRACE, and a control run without the
+# profile shows the probes succeed, so every EPERM is the profile's.
+#
+#   server_test.sh SYSCRIBE PROBE nginx|redis
+# Exit 77 (skip) with a message when podman cannot run containers here.
+set -uo pipefail
+syscribe="$(realpath "$1")"
+probe="$(realpath "$2")"
+server="$3"
+here="$(cd "$(dirname "$0")" && pwd)"
+src="$(cd "$here/../.." && pwd)"
+skip() { echo "SKIP $server: $*" >&2; exit 77; }
+die() { echo "FAIL $server: $*" >&2; exit 1; }
+
+[ "$(id -u)" = 0 ] || skip "needs root (rootful podman, ptrace of a root server)"
+cache="$("$src/scripts/e2e-setup.sh" --servers | tail -n 1)"
+rc=$?
+[ "$rc" = 0 ] || skip "scripts/e2e-setup.sh --servers exited $rc"
+command -v podman >/dev/null || skip "podman is not installed"
+
+work="$(mktemp -d /tmp/syscribe-e2e-$server.XXXXXX)"
+name="syscribe-e2e-$server-$$"
+port=$((20000 + $$ % 20000))
+cleanup() {
+  podman rm -f "$name" >/dev/null 2>&1
+  [ -n "${rec_pid:-}" ] && kill "$rec_pid" 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# The server's configuration, at the same absolute path outside and (bind-mounted) inside.
+case "$server" in
+  nginx)
+    rootfs="$cache/rootfs/nginx-light"
+    mkdir -p "$work/html"
+    echo "hello from syscribe" > "$work/html/index.html"
+    cat > "$work/server.conf" <<CONF
+daemon off;
+master_process on;
+worker_processes 1;
+user www-data;
+pid $work/server.pid;
+error_log stderr notice;
+events { worker_connections 64; }
+http {
+  access_log off;
+  server {
+    listen 127.0.0.1:$port;
+    root $work/html;
+  }
+}
+CONF
+    chmod 755 "$work" "$work/html"
+    server_cmd=(/usr/sbin/nginx -c "$work/server.conf")
+    stop_signal=QUIT    # nginx: graceful shutdown
+    traffic() {
+      local body
+      body="$(curl -sf "http://127.0.0.1:$port/index.html")" || return 1
+      [ "$body" = "hello from syscribe" ] || return 1
+      # A miss takes the error path.
+      [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/missing")" = 404 ]
+    }
+    ;;
+  redis)
+    rootfs="$cache/rootfs/redis-server"
+    server_cmd=(/usr/bin/redis-server --bind 127.0.0.1 --port "$port" --save "" --appendonly no
+                --dir "$work" --pidfile "$work/server.pid" --daemonize no)
+    stop_signal=TERM    # redis: graceful shutdown on SIGTERM
+    traffic() {
+      local reply
+      reply="$(printf 'SET k v\r\nGET k\r\nINCR n\r\nQUIT\r\n' | timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port; cat >&3; cat <&3")" || return 1
+      grep -q '^v' <<<"$reply" && grep -q '^:1' <<<"$reply"
+    }
+    ;;
+  *) echo "usage: $0 SYSCRIBE PROBE nginx|redis" >&2; exit 2 ;;
+esac
+
+wait_port() {  # wait_port SECONDS: until the port accepts
+  for _ in $(seq $(($1 * 10))); do
+    (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+# 1. Record outside any container: startup, traffic, reload (SIGHUP), traffic, graceful stop.
+"$syscribe" record -q -o "$work/server.evidence.json" -- "${server_cmd[@]}" > "$work/record.log" 2>&1 &
+rec_pid=$!
+wait_port 20 || die "did not listen on $port under syscribe record: $(tail -n 5 "$work/record.log")"
+traffic || die "traffic failed while recording"
+[ "$server" = nginx ] && { kill -HUP "$(cat "$work/server.pid")"; sleep 1; traffic || die "traffic after reload failed while recording"; }
+kill -"$stop_signal" "$(cat "$work/server.pid")"
+wait "$rec_pid" || die "syscribe record exited $? (graceful stop): $(tail -n 5 "$work/record.log")"
+rec_pid=
+# The probe's own harmless baseline (its start, write, exit): it runs beside the server.
+"$syscribe" record -q -o "$work/probe.evidence.json" -- "$probe" getpid > /dev/null || die "recording the probe failed"
+
+# 2. Generate for the runtime podman uses here (crun).
+"$syscribe" generate -q "$work/server.evidence.json" "$work/probe.evidence.json" --runtime crun \
+  -o "$work/profile.json" || die "syscribe generate failed"
+
+# 3. The same server in podman under the profile, with the same traffic.
+podman run -d --name "$name" --network host --cap-add SYS_ADMIN --cap-add SYS_PTRACE \
+  --security-opt "seccomp=$work/profile.json" -v "$work:$work" -v "$probe:/probe:ro" \
+  --rootfs "$rootfs" "${server_cmd[@]}" > /dev/null || die "podman run failed"
+wait_port 20 || die "did not listen in the container: $(podman logs "$name" 2>&1 | tail -n 5)"
+traffic || die "traffic failed in the container: $(podman logs "$name" 2>&1 | tail -n 5)"
+if [ "$server" = nginx ]; then
+  podman kill --signal HUP "$name" > /dev/null
+  sleep 1
+  traffic || die "traffic after reload failed in the container: $(podman logs "$name" 2>&1 | tail -n 5)"
+fi
+
+# 4. What the server never did is refused, with EPERM.
+out="$(timeout 60 podman exec "$name" /probe getpid unshare mount ptrace netlink clone-ns 2>&1)"
+fail=0
+for want in "getpid ok" "unshare EPERM" "mount EPERM" "ptrace EPERM" "netlink EPERM" "clone-ns EPERM"; do
+  grep -qx "$want" <<<"$out" || { echo "FAIL $server: probe expected '$want', got:" >&2; sed 's/^/  /' <<<"$out" >&2; fail=1; }
+done
+
+# 5. Graceful stop under the profile: the server exits 0 by itself.
+podman kill --signal "$stop_signal" "$name" > /dev/null
+status="$(timeout 30 podman wait "$name")" || die "did not stop within 30 s of SIG$stop_signal"
+[ "$status" = 0 ] || { echo "FAIL $server: exit status $status after SIG$stop_signal: $(podman logs "$name" 2>&1 | tail -n 5)" >&2; fail=1; }
+
+# Control: the same probes without the profile, same capabilities, succeed.
+control="$(timeout 60 podman run --rm --network none --cap-add SYS_ADMIN --cap-add SYS_PTRACE --security-opt seccomp=unconfined \
+  -v "$probe:/probe:ro" --rootfs "$rootfs" /probe unshare mount ptrace netlink clone-ns 2>&1)"
+for want in "unshare ok" "mount ok" "ptrace ok" "netlink ok" "clone-ns ok"; do
+  grep -qx "$want" <<<"$control" || { echo "FAIL $server: control expected '$want', got:" >&2; sed 's/^/  /' <<<"$control" >&2; fail=1; }
+done
+
+what="traffic and graceful stop"
+[ "$server" = nginx ] && what="traffic, reload and graceful stop"
+[ "$fail" = 0 ] && echo "$server: $what work under the generated profile, in podman exec too; probes get EPERM"
+exit "$fail"
