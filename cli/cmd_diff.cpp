@@ -27,8 +27,14 @@ int cmd_diff(const Args& args) {
   try {
     const auto& a = p.positional[0];
     const auto& b = p.positional[1];
-    auto ja = parse_json_text(read_file(a), a);
-    auto jb = parse_json_text(read_file(b), b);
+    std::string ta = read_file(a), tb = read_file(b);
+    // Evidence is always JSON; profiles may also be SPO YAML.
+    auto is_json = [](const std::string& t) {
+      size_t i = t.find_first_not_of(" \t\r\n");
+      return i != std::string::npos && t[i] == '{';
+    };
+    nlohmann::json ja = is_json(ta) ? parse_json_text(ta, a) : nlohmann::json();
+    nlohmann::json jb = is_json(tb) ? parse_json_text(tb, b) : nlohmann::json();
     auto is_ev = [](const nlohmann::json& j) { return j.is_object() && j.contains("format") && j["format"] == ev::kFormatName; };
     if (is_ev(ja) != is_ev(jb))
       throw usage_error(fmt::format("{} is {} and {} is {}: compare two profiles or two evidence files", a,
@@ -36,7 +42,7 @@ int cmd_diff(const Args& args) {
     if (is_ev(ja))
       lines = gen::diff_evidence(ev::from_json(ja, a), ev::from_json(jb, b));
     else
-      lines = gen::diff_profiles(gen::parse_profile(ja, a), gen::parse_profile(jb, b));
+      lines = gen::diff_profiles(gen::parse_profile_text(ta, a), gen::parse_profile_text(tb, b));
   } catch (const Error& e) {
     throw Error(e.what(), kExitUsage);  // diff(1): trouble is 2, "different" is 1
   }

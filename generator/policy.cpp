@@ -121,6 +121,7 @@ std::string_view origin_name(Origin o) {
     case Origin::translation: return "translation";
     case Origin::fallback: return "fallback";
     case Origin::clone3_stub: return "clone3 stub";
+    case Origin::known: return "known";
   }
   return "?";
 }
@@ -264,6 +265,15 @@ Policy build_policy(const ev::Evidence& ev, const PolicyOptions& opts) {
                fmt::format("{} calls by {} ({})", e.count, who, fmt::join(e.phases, ", ")));
   }
 
+  // An incremental recording did not stop on syscalls it already knew: they stay allowed.
+  for (const auto& r : ev.recordings)
+    for (const auto& name : r.known) {
+      if (name == "clone3" || !sys::find(name) || (entries.count(name) && entries[name].has(Origin::known))) continue;
+      PolicyEntry& e = entry(name);
+      if (!e.has(Origin::observed)) e.filters.clear();  // known calls are never argument-sensitive
+      add_source(e, Origin::known, "allowed without recording by an incremental recording (--known)");
+    }
+
   // clone3: its flags sit in memory seccomp cannot read, so allowing it would bypass the
   // clone namespace filter. It gets ENOSYS (glibc then falls back to clone) unless accepted.
   bool clone3_seen = agg.count("clone3") > 0;
@@ -392,6 +402,8 @@ Policy build_policy(const ev::Evidence& ev, const PolicyOptions& opts) {
       pol.notes.push_back(fmt::format("{}: added for the {} runtime tail", name, opts.runtime));
     if (e.has(Origin::essential) && !e.has(Origin::observed))
       pol.notes.push_back(fmt::format("{}: added as essential", name));
+    if (e.has(Origin::known) && !e.has(Origin::observed))
+      pol.notes.push_back(fmt::format("{}: known to an incremental recording", name));
     if (e.has(Origin::fallback) && !e.has(Origin::observed))
       pol.notes.push_back(fmt::format("{}: added as the clone3 fallback", name));
   }

@@ -23,6 +23,7 @@ enum class Origin : uint8_t {
   translation,   // the equivalent of an observed syscall on a target arch that lacks it
   fallback,      // clone, which glibc falls back to when clone3 gets ENOSYS
   clone3_stub,   // the explicit clone3 -> ENOSYS rule
+  known,         // skipped by an incremental recording (record --known): known from before
 };
 std::string_view origin_name(Origin o);
 

@@ -65,6 +65,7 @@ expect 1 'runc then ORs every condition' $S lint data/lint-bad.json
 expect 1 '^syscribe lint: data/malformed.evidence.json:3:18: invalid JSON' $S lint data/malformed.evidence.json
 
 expect 0 'webapp-serving.spo.yaml: ok' $S lint golden/webapp-serving.spo.yaml
+expect 1 '^- fcntl' $S diff golden/webapp.oci.json golden/webapp-serving.spo.yaml
 
 # Every output format compiles and is written.
 for f in oci docker spo systemd bpf pfc; do

@@ -241,3 +241,15 @@ TEST_CASE("merge is associative and commutative, and refuses the same run twice"
   CHECK(err == "data/webapp.evidence.json: recording '/usr/bin/app started 2026-11-27T10:00:00Z' is already in "
                "data/webapp.evidence.json, data/replica-b.evidence.json: merging the same run twice would double its counts");
 }
+
+TEST_CASE("syscalls an incremental recording already knew stay allowed") {
+  ev::Evidence ev = ev::read_evidence("data/replica-b.evidence.json");
+  ev.recordings.at(0).known = {"getpid", "nanosleep", "read"};
+  Policy pol = build_policy(ev, {});
+  REQUIRE(pol.find("getpid"));
+  CHECK(pol.find("getpid")->has(Origin::known));
+  CHECK_FALSE(pol.find("getpid")->has(Origin::observed));
+  CHECK(pol.find("read")->has(Origin::observed));
+  Evaluator eval(to_profile(pol), {.strict = true, .host = Arch::x86_64, .caps = {}});
+  CHECK(eval.evaluate(Arch::x86_64, "nanosleep", {}) == kAllow);
+}
