@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Writes an OCI bundle (config.json) that crun and runc both run: ROOTFS as the root,
 PROFILE (an OCI or Docker seccomp JSON file, or "none") as linux.seccomp, host files
-bind-mounted read-only (--bind SRC:DST), and the given command.
+bind-mounted (--bind SRC:DST, read-only unless SRC:DST:rw), and the given command.
 
-  bundle.py DIR ROOTFS PROFILE [--bind SRC:DST]... [--cap CAP]... [--net host] [--nnp true|false] [--user UID:GID] -- CMD...
+  bundle.py DIR ROOTFS PROFILE [--bind SRC:DST[:rw]]... [--cap CAP]... [--net host] [--nnp true|false] [--user UID:GID] -- CMD...
 """
 import json
 import os
@@ -40,9 +40,9 @@ def main(argv):
     i = 3
     while i < len(opts):
         if opts[i] == "--bind":
-            src, dst = opts[i + 1].split(":", 1)
+            src, dst, *mode = opts[i + 1].split(":")
             binds.append({"destination": dst, "type": "bind", "source": os.path.abspath(src),
-                          "options": ["rbind", "ro"]})
+                          "options": ["rbind", "rw" if mode == ["rw"] else "ro"]})
         elif opts[i] == "--cap":
             caps.append(opts[i + 1])
         elif opts[i] == "--user":

@@ -7,12 +7,15 @@
 # The container gets CAP_SYS_ADMIN and CAP_SYS_PTRACE, and a control run without the
 # profile shows the probes succeed, so every EPERM is the profile's.
 #
-#   server_test.sh SYSCRIBE PROBE nginx|redis
-# Exit 77 (skip) with a message when podman cannot run containers here.
+#   server_test.sh SYSCRIBE PROBE nginx|redis [podman|crun|runc]
+# podman (the default) runs the server with --rootfs; crun and runc run a raw OCI bundle
+# (bundle.py) with the profile generated for that runtime as linux.seccomp.
+# Exit 77 (skip) with a message when the runtime cannot run containers here.
 set -uo pipefail
 syscribe="$(realpath "$1")"
 probe="$(realpath "$2")"
 server="$3"
+runtime="${4:-podman}"
 here="$(cd "$(dirname "$0")" && pwd)"
 src="$(cd "$here/../.." && pwd)"
 skip() { echo "SKIP $server: $*" >&2; exit 77; }
@@ -23,12 +26,15 @@ cache="$("$src/scripts/e2e-setup.sh" --servers | tail -n 1)"
 rc=$?
 [ "$rc" = 0 ] || skip "scripts/e2e-setup.sh --servers exited $rc"
 command -v podman >/dev/null || skip "podman is not installed"
+command -v "$runtime" >/dev/null || skip "$runtime is not installed"
 
 work="$(mktemp -d /tmp/syscribe-e2e-$server.XXXXXX)"
-name="syscribe-e2e-$server-$$"
+chmod 755 "$work"
+name="syscribe-e2e-$server-$runtime-$$"
 port=$((20000 + $$ % 20000))
 cleanup() {
   podman rm -f "$name" >/dev/null 2>&1
+  case "$runtime" in crun|runc) "$runtime" delete -f "$name" >/dev/null 2>&1 ;; esac
   [ -n "${rec_pid:-}" ] && kill "$rec_pid" 2>/dev/null
   rm -rf "$work"
 }
@@ -101,33 +107,81 @@ rec_pid=
 # The probe's own harmless baseline (its start, write, exit): it runs beside the server.
 "$syscribe" record -q -o "$work/probe.evidence.json" -- "$probe" getpid > /dev/null || die "recording the probe failed"
 
-# 2. Generate for the runtime podman uses here (crun).
-"$syscribe" generate -q "$work/server.evidence.json" "$work/probe.evidence.json" --runtime crun \
+# 2. Generate for the runtime that will load it (podman uses crun here).
+target="$runtime"
+[ "$runtime" = podman ] && target=crun
+"$syscribe" generate -q "$work/server.evidence.json" "$work/probe.evidence.json" --runtime "$target" \
   -o "$work/profile.json" || die "syscribe generate failed"
 
-# 3. The same server in podman under the profile, with the same traffic.
-podman run -d --name "$name" --network host --cap-add SYS_ADMIN --cap-add SYS_PTRACE \
-  --security-opt "seccomp=$work/profile.json" -v "$work:$work" -v "$probe:/probe:ro" \
-  --rootfs "$rootfs" "${server_cmd[@]}" > /dev/null || die "podman run failed"
-wait_port 20 || die "did not listen in the container: $(podman logs "$name" 2>&1 | tail -n 5)"
-traffic || die "traffic failed in the container: $(podman logs "$name" 2>&1 | tail -n 5)"
+# The container, whichever runtime runs it.
+start_server() {
+  case "$runtime" in
+    podman)
+      podman run -d --name "$name" --network host --cap-add SYS_ADMIN --cap-add SYS_PTRACE \
+        --security-opt "seccomp=$work/profile.json" -v "$work:$work" -v "$probe:/probe:ro" \
+        --rootfs "$rootfs" "${server_cmd[@]}" > /dev/null ;;
+    *)
+      # A private copy of the root (the runtime writes mount points into it).
+      mkdir -p "$work/bundle"
+      cp -a "$rootfs" "$work/bundle/rootfs"
+      mkdir -p "$work/bundle/rootfs$work"
+      "$here/bundle.py" "$work/bundle" "$work/bundle/rootfs" "$work/profile.json" --net host \
+        --cap CAP_SYS_ADMIN --cap CAP_SYS_PTRACE --cap CAP_SETUID --cap CAP_SETGID --cap CAP_CHOWN \
+        --bind "$probe:/probe" --bind "$work:$work:rw" -- "${server_cmd[@]}" || return 1
+      "$runtime" run -b "$work/bundle" "$name" > "$work/container.log" 2>&1 &
+      server_pid=$! ;;
+  esac
+}
+server_logs() {
+  case "$runtime" in
+    podman) podman logs "$name" 2>&1 | tail -n 5 ;;
+    *) tail -n 5 "$work/container.log" ;;
+  esac
+}
+signal_server() {
+  case "$runtime" in
+    podman) podman kill --signal "$1" "$name" > /dev/null ;;
+    *) "$runtime" kill "$name" "$1" ;;
+  esac
+}
+exec_probe() {
+  case "$runtime" in
+    podman) timeout 60 podman exec "$name" /probe "$@" ;;
+    *) timeout 60 "$runtime" exec "$name" /probe "$@" ;;
+  esac
+}
+wait_server() {  # sets status; not in a subshell, which could not wait for server_pid
+  case "$runtime" in
+    podman) status="$(timeout 30 podman wait "$name")" ;;
+    *)
+      for _ in $(seq 300); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
+      kill -0 "$server_pid" 2>/dev/null && return 1
+      wait "$server_pid"
+      status=$? ;;
+  esac
+}
+
+# 3. The same server in the container under the profile, with the same traffic.
+start_server || die "$runtime could not start the container: $(server_logs)"
+wait_port 20 || die "did not listen in the container: $(server_logs)"
+traffic || die "traffic failed in the container: $(server_logs)"
 if [ "$server" = nginx ]; then
-  podman kill --signal HUP "$name" > /dev/null
+  signal_server HUP
   sleep 1
-  traffic || die "traffic after reload failed in the container: $(podman logs "$name" 2>&1 | tail -n 5)"
+  traffic || die "traffic after reload failed in the container: $(server_logs)"
 fi
 
 # 4. What the server never did is refused, with EPERM.
-out="$(timeout 60 podman exec "$name" /probe getpid unshare mount ptrace netlink clone-ns 2>&1)"
+out="$(exec_probe getpid unshare mount ptrace netlink clone-ns 2>&1)"
 fail=0
 for want in "getpid ok" "unshare EPERM" "mount EPERM" "ptrace EPERM" "netlink EPERM" "clone-ns EPERM"; do
   grep -qx "$want" <<<"$out" || { echo "FAIL $server: probe expected '$want', got:" >&2; sed 's/^/  /' <<<"$out" >&2; fail=1; }
 done
 
 # 5. Graceful stop under the profile: the server exits 0 by itself.
-podman kill --signal "$stop_signal" "$name" > /dev/null
-status="$(timeout 30 podman wait "$name")" || die "did not stop within 30 s of SIG$stop_signal"
-[ "$status" = 0 ] || { echo "FAIL $server: exit status $status after SIG$stop_signal: $(podman logs "$name" 2>&1 | tail -n 5)" >&2; fail=1; }
+signal_server "$stop_signal"
+wait_server || die "did not stop within 30 s of SIG$stop_signal"
+[ "$status" = 0 ] || { echo "FAIL $server: exit status $status after SIG$stop_signal: $(server_logs)" >&2; fail=1; }
 
 # Control: the same probes without the profile, same capabilities, succeed.
 control="$(timeout 60 podman run --rm --network none --cap-add SYS_ADMIN --cap-add SYS_PTRACE --security-opt seccomp=unconfined \
@@ -138,5 +192,5 @@ done
 
 what="traffic and graceful stop"
 [ "$server" = nginx ] && what="traffic, reload and graceful stop"
-[ "$fail" = 0 ] && echo "$server: $what work under the generated profile, in podman exec too; probes get EPERM"
+[ "$fail" = 0 ] && echo "$server in $runtime: $what work under the generated profile; probes through $runtime exec get EPERM"
 exit "$fail"
