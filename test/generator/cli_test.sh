@@ -1,8 +1,10 @@
 #!/bin/bash
 # The generator's subcommands end to end: exit codes, one-line errors naming the file and
-# position, and nothing written on failure. Usage: cli_test.sh SYSCRIBE (run in test/generator).
+# position, and nothing written on failure; and a recorded workload runs under the profile
+# generated from it. Usage: cli_test.sh SYSCRIBE LOAD_AND_EXEC (run in test/generator).
 set -u
 S=$1
+L=${2:-}
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 fail=0
@@ -72,4 +74,14 @@ for f in oci docker spo systemd bpf pfc; do
   expect 0 "\($f\)" $S generate data/webapp.evidence.json -f $f -o "$T/out.$f"
   [ -s "$T/out.$f" ] || { echo "FAIL: $f output empty"; fail=1; }
 done
+# Record -> generate -> run under the profile: the workload works, what it never did is denied.
+# unshare --help runs the binary's startup, so only the unshare(2) call itself is new later.
+if [ -n "$L" ] && unshare -U true 2>/dev/null &&
+   $S record -q -o "$T/rec.json" -- /bin/sh -c 'ls / >/dev/null; unshare --help >/dev/null' 2>/dev/null; then
+  expect 0 'syscalls allowed' $S generate "$T/rec.json" -o "$T/rec-profile.json"
+  expect 0 '^ran$' $L "$T/rec-profile.json" /bin/sh -c 'ls / >/dev/null && echo ran'
+  expect 1 'unshare failed: Operation not permitted' $L "$T/rec-profile.json" /usr/bin/unshare -U true
+else
+  echo "SKIP: syscribe record is not usable here (ptrace)"
+fi
 exit $fail
