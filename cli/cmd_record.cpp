@@ -1,6 +1,7 @@
 // syscribe record: launch a command (or attach to PIDs) under the tracer and write
 // what it asked the kernel for as evidence.
 #include <csignal>
+#include <cstdlib>
 #include <iostream>
 #include <unistd.h>
 
@@ -10,6 +11,7 @@
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "evidence/evidence.h"
+#include "tracer/control_socket.h"
 #include "tracer/progress.h"
 #include "tracer/recorder.h"
 
@@ -44,6 +46,7 @@ int cmd_record(const Args& args) {
       ("results", "also stop at syscall exit and record error results (about twice the cost)")
       ("checkpoint", po::value<double>(), "write the evidence every SECONDS while recording")
       ("mode", po::value<std::string>()->default_value("auto"), "auto, seccomp or ptrace-syscall")
+      ("control", po::value<std::string>(), "control socket for 'syscribe mark' (default: /tmp/syscribe-PID.sock)")
       ("quiet,q", "no live status line and no summary");
   auto p = parse_args("record",
                       "syscribe record [OPTIONS] -- CMD [ARGS...]\n"
@@ -75,6 +78,10 @@ int cmd_record(const Args& args) {
   if (out != "-") check_writable(out);
 
   tracer::Recorder rec(std::move(ro));
+  // The socket exists before the workload starts, which inherits its path.
+  std::string control = p.vm.count("control") ? p.vm["control"].as<std::string>() : tracer::default_control_path();
+  tracer::ControlSocket control_socket(control, rec.phases());
+  setenv(tracer::kControlEnv, control.c_str(), 1);
   tracer::Progress progress(STDERR_FILENO, !quiet);
   double next_checkpoint = checkpoint;
   rec.start();

@@ -5,6 +5,7 @@ namespace syscribe::cli {
 namespace {
 // Keep one row per line: each subcommand's file adds its own row.
 constexpr Command kCommands[] = {
+    {"mark", "switch a running recording to another phase", cmd_mark},
     {"record", "run a command (or attach to PIDs) and record the syscalls it makes", cmd_record},
     {"run", "run a command under a profile and report every call it denies", cmd_run},
     {"explain", "decode kernel audit records of seccomp events (dmesg, audit.log, journal)", cmd_explain},

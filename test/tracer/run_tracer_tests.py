@@ -333,5 +333,32 @@ if selected('checkpoint'):
     check('checkpoint: a recorder killed with -9 leaves its last checkpoint',
           ev is not None and (NATIVE, 'getppid') in calls.get(os.path.realpath(prog('spin')), set()), str(calls))
 
+if selected('mark'):
+    out = os.path.join(TMP, 'mark.json')
+    sock = os.path.join(TMP, 'control.sock')
+    rec = subprocess.Popen([opt.syscribe, 'record', '-q', '--control', sock, '-o', out, '--', prog('spin')])
+    deadline = time.time() + 5
+    while time.time() < deadline and not os.path.exists(sock):
+        time.sleep(0.02)
+    time.sleep(0.2)
+    m = subprocess.run([opt.syscribe, 'mark', '--control', sock, 'serving'], capture_output=True, text=True)
+    time.sleep(0.2)
+    rec.send_signal(signal.SIGTERM)  # passed on to the workload, which dies of it
+    rc = rec.wait(timeout=10)
+    ev = json.load(open(out)) if os.path.exists(out) else {'processes': [], 'recordings': [{}]}
+    marks = [(x['phase'], x['source']) for x in ev['recordings'][0].get('marks', [])]
+    phases = {}
+    for pr in ev['processes']:
+        if pr['exe'] == os.path.realpath(prog('spin')):
+            phases = {ph: set(m.get(NATIVE, {})) for ph, m in pr['phases'].items()}
+    check('mark: syscribe mark switches the running recording\'s phase',
+          m.returncode == 0 and rc == 128 + signal.SIGTERM and ('serving', 'mark') in marks
+          and 'getppid' in phases.get('run', set()) and 'getppid' in phases.get('serving', set())
+          and 'execve' in phases.get('run', set()) and 'execve' not in phases.get('serving', set()),
+          f'mark rc={m.returncode} {m.stderr.strip()} rc={rc} marks={marks} phases={ {k: len(v) for k, v in phases.items()} }')
+    m = subprocess.run([opt.syscribe, 'mark', '--control', sock, 'later'], capture_output=True, text=True)
+    check('mark: no recording gives exit 1 and says so', m.returncode == 1 and 'no recording' in m.stderr,
+          f'{m.returncode} {m.stderr}')
+
 print(f'{len(failures)} failure(s)' if failures else 'all tracer tests passed')
 sys.exit(1 if failures else 0)
