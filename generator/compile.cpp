@@ -51,8 +51,9 @@ FilterPtr compile_one(const Profile& p, sys::Arch arch, const CompileOptions& op
     throw Error(fmt::format("{}: this libseccomp ({}.{}.{}) does not know {}", file, seccomp_version()->major,
                             seccomp_version()->minor, seccomp_version()->micro, sys::scmp_arch_name(arch)));
   if (token != seccomp_arch_native()) {
-    int rc = seccomp_arch_add(c, token);
-    if (rc == 0) rc = seccomp_arch_remove(c, SCMP_ARCH_NATIVE);
+    // Native out first: libseccomp refuses to mix byte orders in one filter (s390x on x86_64).
+    int rc = seccomp_arch_remove(c, SCMP_ARCH_NATIVE);
+    if (rc == 0) rc = seccomp_arch_add(c, token);
     if (rc != 0) throw Error(fmt::format("{}: libseccomp cannot add {}: {}", file, sys::scmp_arch_name(arch), strerror(-rc)));
   }
   for (const auto& f : p.flags) {
@@ -170,15 +171,34 @@ std::vector<uint8_t> export_bpf(void* ctx) {
 
 std::string export_pfc(void* ctx) { return export_with(ctx, seccomp_export_pfc, "PFC"); }
 
-uint32_t run_bpf(std::span<const uint8_t> bytes, uint32_t audit_arch, int32_t nr, const std::array<uint64_t, 6>& args) {
+namespace {
+// Multi-byte values in the filter's byte order (libseccomp exports big-endian arches' filters
+// big-endian; the kernel of such a host lays out seccomp_data the same way).
+uint32_t load32(const uint8_t* p, bool be) {
+  return be ? (uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | p[3])
+            : (uint32_t{p[3]} << 24 | uint32_t{p[2]} << 16 | uint32_t{p[1]} << 8 | p[0]);
+}
+void store(uint8_t* p, uint64_t v, size_t n, bool be) {
+  for (size_t i = 0; i < n; ++i) p[be ? n - 1 - i : i] = static_cast<uint8_t>(v >> (8 * i));
+}
+}  // namespace
+
+uint32_t run_bpf(std::span<const uint8_t> bytes, uint32_t audit_arch, int32_t nr, const std::array<uint64_t, 6>& args,
+                 bool big_endian) {
   if (bytes.size() % sizeof(sock_filter) != 0 || bytes.empty()) throw Error("malformed BPF program");
   std::vector<sock_filter> prog(bytes.size() / sizeof(sock_filter));
-  std::memcpy(prog.data(), bytes.data(), bytes.size());
-  // struct seccomp_data in host byte order: nr, arch, instruction_pointer, args[6].
+  for (size_t i = 0; i < prog.size(); ++i) {
+    const uint8_t* b = bytes.data() + i * 8;
+    prog[i].code = static_cast<uint16_t>(big_endian ? (b[0] << 8 | b[1]) : (b[1] << 8 | b[0]));
+    prog[i].jt = b[2];
+    prog[i].jf = b[3];
+    prog[i].k = load32(b + 4, big_endian);
+  }
+  // struct seccomp_data: nr, arch, instruction_pointer, args[6].
   uint8_t data[64] = {};
-  std::memcpy(data, &nr, 4);
-  std::memcpy(data + 4, &audit_arch, 4);
-  std::memcpy(data + 16, args.data(), 48);
+  store(data, static_cast<uint32_t>(nr), 4, big_endian);
+  store(data + 4, audit_arch, 4, big_endian);
+  for (size_t i = 0; i < 6; ++i) store(data + 16 + 8 * i, args[i], 8, big_endian);
   uint32_t A = 0, X = 0, mem[BPF_MEMWORDS] = {};
   for (size_t pc = 0; pc < prog.size(); ++pc) {
     const sock_filter& in = prog[pc];
@@ -189,7 +209,7 @@ uint32_t run_bpf(std::span<const uint8_t> bytes, uint32_t audit_arch, int32_t nr
           case BPF_ABS:
             if (BPF_SIZE(in.code) != BPF_W || k % 4 != 0 || k + 4 > sizeof data)
               throw Error(fmt::format("BPF: bad load at {}", pc));
-            std::memcpy(&A, data + k, 4);
+            A = load32(data + k, big_endian);
             break;
           case BPF_IMM: A = k; break;
           case BPF_MEM: A = mem[k % BPF_MEMWORDS]; break;
@@ -251,16 +271,22 @@ uint32_t run_bpf(std::span<const uint8_t> bytes, uint32_t audit_arch, int32_t nr
   throw Error("BPF: program ran off its end");
 }
 
-Evaluator::Evaluator(const Profile& p, const CompileOptions& opts, const std::string& file)
-    : arches_(effective_arches(p, opts.host)) {
+Evaluator::Evaluator(const Profile& p, const CompileOptions& opts, const std::string& file) {
+  for (sys::Arch a : effective_arches(p, opts.host)) {
+    if (big_endian(a) == big_endian(opts.host))
+      arches_.push_back(a);
+    else  // runc would fail to add it; evaluate what can be evaluated and say so
+      skipped_.push_back(fmt::format("{}: byte order differs from the host {}: left out of the filter",
+                                     sys::arch_name(a), sys::arch_name(opts.host)));
+  }
   Compiled c = compile_profile(p, arches_, opts, file);
-  skipped_ = std::move(c.skipped);
+  skipped_.insert(skipped_.end(), c.skipped.begin(), c.skipped.end());
   prog_ = export_bpf(c.ctx.get());
 }
 
 uint32_t Evaluator::evaluate(sys::Arch arch, int64_t nr, const std::array<uint64_t, 6>& args) const {
   if (arch == sys::Arch::x32) nr |= static_cast<int64_t>(sys::kX32SyscallBit);
-  return run_bpf(prog_, sys::audit_arch(arch), static_cast<int32_t>(nr), args);
+  return run_bpf(prog_, sys::audit_arch(arch), static_cast<int32_t>(nr), args, big_endian(arch));
 }
 
 std::optional<uint32_t> Evaluator::evaluate(sys::Arch arch, std::string_view name,

@@ -55,9 +55,10 @@ std::string export_pfc(void* ctx);
 // The libseccomp token of an arch, or 0 when this libseccomp does not know it.
 uint32_t scmp_arch_token(sys::Arch a);
 
-// One classic-BPF program run on a seccomp_data; returns the SECCOMP_RET_* value.
-// Throws Error on a malformed program (it never should be).
-uint32_t run_bpf(std::span<const uint8_t> prog, uint32_t audit_arch, int32_t nr, const std::array<uint64_t, 6>& args);
+// One classic-BPF program (as libseccomp exports it, in the arch's byte order) run on a
+// seccomp_data; returns the SECCOMP_RET_* value. Throws Error on a malformed program.
+uint32_t run_bpf(std::span<const uint8_t> prog, uint32_t audit_arch, int32_t nr, const std::array<uint64_t, 6>& args,
+                 bool big_endian = false);
 
 // Evaluates calls against a profile as the kernel would on `opts.host`: the profile is
 // compiled for effective_arches() once, exported as BPF, and each call runs through it.

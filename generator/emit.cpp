@@ -1,6 +1,7 @@
 #include "generator/emit.h"
 
 #include <algorithm>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -81,10 +82,16 @@ void check_profile(const Profile& p, const std::vector<sys::Arch>& arches, std::
     else
       known.push_back(a);
   }
-  if (known.empty()) return;
-  Compiled c = compile_profile(p, known, {.strict = true, .host = known.front(), .caps = {}}, "generated profile");
-  for (const auto& s : c.skipped) notes.push_back(s);
-  (void)export_bpf(c.ctx.get());
+  // One filter per arch: a runtime loads only its host's arches, and libseccomp cannot put
+  // arches of different byte order (s390x beside x86_64) in one filter.
+  std::set<std::string> seen;
+  for (sys::Arch a : known) {
+    Compiled c = compile_profile(p, std::span(&a, 1), {.strict = true, .host = native_of(a), .caps = {}},
+                                 "generated profile");
+    for (const auto& s : c.skipped)
+      if (seen.insert(s).second) notes.push_back(s);
+    (void)export_bpf(c.ctx.get());
+  }
 }
 
 std::string emit(const Policy& pol, const EmitOptions& opts, std::vector<std::string>& notes) {
@@ -102,9 +109,15 @@ std::string emit(const Policy& pol, const EmitOptions& opts, std::vector<std::st
     case OutputFormat::systemd: return systemd_dropin(pol, opts, notes);
     case OutputFormat::bpf:
     case OutputFormat::pfc: {
+      // The filter a host of the first listed arch's family would load: that arch and its
+      // compat arches if listed (other families cannot share one filter).
       std::vector<sys::Arch> known;
       for (sys::Arch a : pol.arches)
-        if (scmp_arch_token(a) != 0) known.push_back(a);
+        if (scmp_arch_token(a) != 0 && native_of(a) == native_of(pol.arches.front())) known.push_back(a);
+      for (sys::Arch a : pol.arches)
+        if (native_of(a) != native_of(pol.arches.front()))
+          notes.push_back(fmt::format("{}: {} is left out (one filter holds one arch family)",
+                                      opts.format == OutputFormat::bpf ? "bpf" : "pfc", sys::arch_name(a)));
       if (known.empty()) throw Error("no architecture of the profile is known to this libseccomp");
       Compiled c = compile_profile(p, known, {.strict = true, .host = known.front(), .caps = {}}, "generated profile");
       if (opts.format == OutputFormat::pfc) return export_pfc(c.ctx.get());

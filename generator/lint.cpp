@@ -49,6 +49,11 @@ std::vector<Finding> lint_profile(const Profile& p) {
     for (size_t j = 0; j < p.arch_map[i].sub_architectures.size(); ++j)
       check_arch(p.arch_map[i].sub_architectures[j], fmt::format("$.archMap[{}].subArchitectures[{}]", i, j));
   }
+  if (!p.architectures.empty() && std::any_of(arches.begin(), arches.end(), big_endian) &&
+      !std::all_of(arches.begin(), arches.end(), big_endian))
+    out.push_back({"$.architectures", "s390x is listed beside little-endian arches: libseccomp refuses to mix byte "
+                                      "orders in one filter, so runc fails to load this profile on either host; "
+                                      "write one profile per arch family (or use Docker's archMap)"});
   if (arches.empty()) arches.push_back(sys::host_arch());
 
   // Rules.

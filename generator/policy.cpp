@@ -407,6 +407,11 @@ Policy build_policy(const ev::Evidence& ev, const PolicyOptions& opts) {
     if (e.has(Origin::fallback) && !e.has(Origin::observed))
       pol.notes.push_back(fmt::format("{}: added as the clone3 fallback", name));
   }
+  if (std::any_of(pol.arches.begin(), pol.arches.end(), big_endian) &&
+      !std::all_of(pol.arches.begin(), pol.arches.end(), big_endian))
+    pol.warnings.push_back("s390x beside little-endian arches: libseccomp (runc) cannot load arches of both byte "
+                           "orders in one filter; flat OCI/SPO profiles fail to load, use --format docker (archMap) "
+                           "or one profile per arch family");
   for (auto& [name, e] : entries) pol.entries.push_back(std::move(e));
   return pol;
 }

@@ -66,6 +66,8 @@ expect 1 'duplicate: read already has an unconditional rule' $S lint data/lint-b
 expect 1 'runc then ORs every condition' $S lint data/lint-bad.json
 expect 1 '^syscribe lint: data/malformed.evidence.json:3:18: invalid JSON' $S lint data/malformed.evidence.json
 
+$S generate data/webapp.evidence.json --arch s390x -q -o "$T/s390.json"
+expect 1 's390x is listed beside little-endian arches' $S lint "$T/s390.json"
 expect 0 'webapp-serving.spo.yaml: ok' $S lint golden/webapp-serving.spo.yaml
 expect 1 '^- fcntl' $S diff golden/webapp.oci.json golden/webapp-serving.spo.yaml
 

@@ -150,3 +150,20 @@ TEST_CASE("SPO YAML as written is read back; YAML errors carry line and column")
   CHECK(error_of([] { parse_profile_text("kind: SeccompProfile\nspec:\n  defaultAction: SCMP_ACT_NOPE\n", "p.yaml"); }) ==
         "p.yaml: $.spec.defaultAction: unknown action \"SCMP_ACT_NOPE\"");
 }
+
+TEST_CASE("big-endian arches compile beside a little-endian host, one filter per family") {
+  Profile p = parse(R"({"defaultAction":"SCMP_ACT_ERRNO","architectures":["SCMP_ARCH_X86_64","SCMP_ARCH_S390X"],
+    "syscalls":[{"names":["read"],"action":"SCMP_ACT_ALLOW"},
+      {"names":["socket"],"action":"SCMP_ACT_ALLOW","args":[{"index":0,"value":4294967295,"valueTwo":2,"op":"SCMP_CMP_MASKED_EQ"}]}]})");
+  Evaluator s390(p, {.strict = true, .host = Arch::s390x, .caps = {}});
+  CHECK(s390.evaluate(Arch::s390x, "read") == kAllow);
+  CHECK(s390.evaluate(Arch::s390x, "write") == kEperm);
+  CHECK(s390.evaluate(Arch::s390x, "socket", {0xffffffff00000002ull}) == kAllow);  // big-endian args layout
+  CHECK(s390.evaluate(Arch::s390x, "socket", {16}) == kEperm);
+  REQUIRE(s390.skipped().size() == 1);
+  CHECK(s390.skipped()[0] == "x86_64: byte order differs from the host s390x: left out of the filter");
+  // Mixing byte orders in one filter is refused, with the arch named.
+  std::vector<Arch> both{Arch::x86_64, Arch::s390x};
+  CHECK(error_of([&] { compile_profile(p, both, {.strict = true, .host = Arch::x86_64, .caps = {}}, "p.json"); })
+            .rfind("p.json: libseccomp cannot merge the s390x filter", 0) == 0);
+}
