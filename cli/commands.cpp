@@ -14,6 +14,7 @@ constexpr Command kCommands[] = {
     {"merge", "merge evidence files from several runs, replicas or nodes", cmd_merge},
     {"lint", "check a seccomp profile of any origin for mistakes runtimes hide", cmd_lint},
     {"diff", "compare two profiles or two evidence files", cmd_diff},
+    {"review", "review decisions for high-risk syscalls: a skeleton to fill in, a check", cmd_review},
     {"syscalls", "look up syscall names and numbers on every architecture", cmd_syscalls},
 };
 }  // namespace

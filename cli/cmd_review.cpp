@@ -1,0 +1,120 @@
+// syscribe review: the decisions file beside a profile. `init` writes a skeleton listing what
+// needs a decision; `check` applies a decisions file to evidence, says what is pending or
+// stale, and can write the report without generating a profile (for CI).
+#include <ctime>
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "cli/options.h"
+#include "core/atomic_file.h"
+#include "core/error.h"
+#include "generator/merge.h"
+#include "generator/report.h"
+#include "generator/review.h"
+
+namespace syscribe::cli {
+
+namespace {
+
+void add_policy_options(po::options_description& opts) {
+  opts.add_options()
+      ("review", po::value<std::string>(), "decisions file (YAML or JSON)")
+      ("phases", po::value<std::vector<std::string>>()->composing(), "only these phases (comma-separated)")
+      ("exclude-process", po::value<std::vector<std::string>>()->composing(), "leave this executable out; repeatable")
+      ("arch", po::value<std::vector<std::string>>()->composing(), "also target these arches (comma-separated)")
+      ("runtime", po::value<std::string>()->default_value("none"), "runtime tail: runc, crun, none")
+      ("no-arg-filters", "no argument filters");
+}
+
+gen::PolicyOptions policy_options(const po::variables_map& vm) {
+  gen::PolicyOptions o;
+  if (vm.count("phases")) o.phases = split_list(vm["phases"].as<std::vector<std::string>>());
+  if (vm.count("exclude-process")) o.exclude_processes = vm["exclude-process"].as<std::vector<std::string>>();
+  if (vm.count("arch"))
+    for (const auto& a : split_list(vm["arch"].as<std::vector<std::string>>())) {
+      auto arch = sys::parse_arch(a);
+      if (!arch) throw usage_error(fmt::format("unknown architecture '{}'", a));
+      o.arches.push_back(*arch);
+    }
+  o.runtime = vm["runtime"].as<std::string>();
+  o.arg_filters = !vm.count("no-arg-filters");
+  return o;
+}
+
+std::string today() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[16];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+  return buf;
+}
+
+int review_init(const Args& args) {
+  po::options_description opts("Options");
+  opts.add_options()("output,o", po::value<std::string>(), "decisions skeleton to write (required)");
+  add_policy_options(opts);
+  auto p = parse_args("review init", "syscribe review init EVIDENCE... -o FILE [OPTIONS]",
+                      "Writes a decisions skeleton: one item per high-risk syscall the evidence holds and no\n"
+                      "decision covers yet (with --review, only what that file does not cover), with the\n"
+                      "processes, phases and argument values as comments. decision and reason are left\n"
+                      "empty: generate refuses the file until a person fills them in.\n\n"
+                      "Example:\n  syscribe review init app.evidence.json -o review.yaml\n",
+                      opts, args);
+  if (p.help) return 0;
+  if (p.positional.empty()) throw usage_error("give at least one evidence file");
+  if (!p.vm.count("output")) throw usage_error("give the file to write with -o FILE");
+  const auto& out = p.vm["output"].as<std::string>();
+  if (out != "-") check_writable(out);
+  gen::Decisions d = p.vm.count("review") ? gen::read_decisions(p.vm["review"].as<std::string>()) : gen::Decisions{};
+  gen::Reviewed r = gen::review_policy(gen::read_merged(p.positional), policy_options(p.vm), std::move(d));
+  write_file_atomic(out, gen::decisions_skeleton(r, p.positional, today()));
+  std::cerr << fmt::format("syscribe review init: {}: {} syscall(s) need a decision\n", out == "-" ? "<stdout>" : out,
+                           r.unreviewed.size());
+  for (const auto& u : r.unreviewed)
+    std::cerr << fmt::format("  {} ({}): {}\n", u.syscall, sys::risk_name(u.risk), gen::uses_text(u.uses));
+  return 0;
+}
+
+int review_check(const Args& args) {
+  po::options_description opts("Options");
+  opts.add_options()("report", po::value<std::string>(), "also write the review report (FILE.md or FILE.html)");
+  add_policy_options(opts);
+  auto p = parse_args("review check", "syscribe review check EVIDENCE... [--review FILE] [--report FILE] [OPTIONS]",
+                      "Applies the decisions to the evidence as generate would, and says which high-risk\n"
+                      "syscalls still need a decision (exit 3) and which decisions are stale. Writes no profile.\n",
+                      opts, args);
+  if (p.help) return 0;
+  if (p.positional.empty()) throw usage_error("give at least one evidence file");
+  if (p.vm.count("report")) gen::check_report_path(p.vm["report"].as<std::string>());
+  gen::Decisions d = p.vm.count("review") ? gen::read_decisions(p.vm["review"].as<std::string>()) : gen::Decisions{};
+  gen::Reviewed r = gen::review_policy(gen::read_merged(p.positional), policy_options(p.vm), std::move(d));
+  if (p.vm.count("report"))
+    gen::write_report(p.vm["report"].as<std::string>(),
+                      gen::build_report(r, {p.positional, "", "", !r.unreviewed.empty()}));
+  for (const auto& w : r.warnings) std::cerr << "  warning: " << w << "\n";
+  if (!r.unreviewed.empty()) throw Error(gen::unreviewed_message(r), kExitReview);
+  std::cerr << fmt::format("syscribe review check: {} decision(s) apply, {} stale; nothing is pending\n",
+                           r.decisions.list.size() - r.stale.size(), r.stale.size());
+  return 0;
+}
+
+}  // namespace
+
+int cmd_review(const Args& args) {
+  if (args.empty() || args[0] == "--help" || args[0] == "-h") {
+    std::cout << "usage: syscribe review init EVIDENCE... -o FILE [OPTIONS]\n"
+                 "       syscribe review check EVIDENCE... [--review FILE] [--report FILE.md|FILE.html]\n\n"
+                 "  init   write a decisions skeleton listing the high-risk syscalls that need a decision\n"
+                 "  check  apply a decisions file: what is pending (exit 3), what is stale\n\n"
+                 "generate --review FILE applies the same decisions; docs/review.md describes the file.\n";
+    return args.empty() ? kExitUsage : 0;
+  }
+  Args rest(args.begin() + 1, args.end());
+  if (args[0] == "init") return review_init(rest);
+  if (args[0] == "check") return review_check(rest);
+  throw usage_error(fmt::format("unknown review command '{}' (init, check)", args[0]));
+}
+
+}  // namespace syscribe::cli

@@ -1,0 +1,306 @@
+// The review pass: decisions applied to the evidence and the policy, and the high-risk gate.
+#include "generator/review.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "core/error.h"
+
+namespace syscribe::gen {
+
+namespace {
+
+bool matches(const Decision& d, const Use& u) {
+  return (d.process.empty() || d.process == u.exe || d.process == u.comm) && (d.phase.empty() || d.phase == u.phase);
+}
+
+std::vector<Use> uses_of(const PolicyEntry& e) {
+  std::vector<Use> out;
+  for (const auto& p : e.processes)
+    for (const auto& ph : p.phases) out.push_back({p.exe, p.comm, ph});
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::string scope_text(const Decision& d) {
+  std::vector<std::string> parts;
+  if (!d.process.empty()) parts.push_back("by " + d.process);
+  if (!d.phase.empty()) parts.push_back("in phase " + d.phase);
+  return fmt::format("{}", fmt::join(parts, " "));
+}
+
+std::string hex(uint64_t v) { return fmt::format("{:#x}", v); }
+
+std::string yaml_quote(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+bool is_high_risk(sys::Risk r) { return r == sys::Risk::high || r == sys::Risk::critical; }
+
+std::string uses_text(const std::vector<Use>& uses) {
+  std::map<std::string, std::set<std::string>> by_exe;
+  std::vector<std::string> order;
+  for (const auto& u : uses) {
+    std::string who = u.exe.empty() ? u.comm : u.exe;
+    if (!by_exe.count(who)) order.push_back(who);
+    by_exe[who].insert(u.phase);
+  }
+  std::vector<std::string> parts;
+  for (const auto& who : order) parts.push_back(fmt::format("{} ({})", who, fmt::join(by_exe[who], ", ")));
+  return fmt::format("{}", fmt::join(parts, ", "));
+}
+
+const Verdict* Reviewed::verdict(const std::string& syscall) const {
+  for (const auto& v : verdicts)
+    if (v.syscall == syscall) return &v;
+  return nullptr;
+}
+
+Reviewed review_policy(const ev::Evidence& ev, const PolicyOptions& opts, Decisions decisions) {
+  Reviewed r;
+  r.decisions = std::move(decisions);
+  r.options = opts;
+  r.observed = build_policy(ev, opts);
+  const auto& list = r.decisions.list;
+
+  // Which decisions apply: those whose syscall was observed by their process, in their phase.
+  // A decision without scope also applies to an entry the policy adds for other reasons (the
+  // runtime tail, a translation), except clone3, which the policy only allows when observed.
+  std::map<std::string, std::vector<size_t>> applied;
+  for (size_t i = 0; i < list.size(); ++i) {
+    const Decision& d = list[i];
+    const PolicyEntry* e = r.observed.find(d.syscall);
+    bool observed = e && e->has(Origin::observed);
+    if (observed) {
+      auto uses = uses_of(*e);
+      if (std::any_of(uses.begin(), uses.end(), [&](const Use& u) { return matches(d, u); })) {
+        applied[d.syscall].push_back(i);
+      } else {
+        r.stale.push_back({i, fmt::format("{} is observed, but not {} (observed: {})", d.syscall, scope_text(d),
+                                          uses_text(uses))});
+      }
+    } else if (e && d.process.empty() && d.phase.empty() && d.syscall != "clone3") {
+      applied[d.syscall].push_back(i);
+    } else {
+      r.stale.push_back({i, fmt::format("{} is not observed{}", d.syscall,
+                                        d.syscall == "clone3" ? ": it stays ENOSYS" : "")});
+    }
+  }
+
+  // Contradictions and denials the profile cannot honour.
+  for (const auto& [name, idx] : applied) {
+    std::vector<std::string> allows, denies;
+    for (size_t i : idx) (list[i].allow ? allows : denies).push_back(list[i].at.str());
+    if (!allows.empty() && !denies.empty())
+      throw Error(fmt::format("{}: allowed at {} and denied at {}, and both apply: seccomp cannot tell processes or "
+                              "phases apart, so one decision must go",
+                              name, fmt::join(allows, ", "), fmt::join(denies, ", ")));
+    const PolicyEntry* e = r.observed.find(name);
+    if (!denies.empty() && e && e->has(Origin::essential))
+      throw Error(fmt::format("{}: {} denies {}, which no process can live without", list[idx.front()].at.str(),
+                              name, name));
+  }
+  auto denied = [&](const std::string& name) {
+    auto it = applied.find(name);
+    return it != applied.end() && !list[it->second.front()].allow;
+  };
+
+  PolicyOptions decided_opts = opts;
+  if (applied.count("clone3") && list[applied["clone3"].front()].allow) decided_opts.accept_clone3 = true;
+  r.options = decided_opts;
+
+  // The evidence as decided: denied syscalls left out (so what exists only because of them
+  // goes too), decided argument values in place of the observed ones for the uses covered.
+  ev::Evidence decided = ev;
+  bool args_ignored = false;
+  for (auto& [key, proc] : decided.processes) {
+    for (auto& [phase, arches] : proc.phases) {
+      Use use{proc.exe, proc.comm, phase};
+      for (auto& [arch, calls] : arches) {
+        for (auto it = calls.begin(); it != calls.end();) {
+          const std::string& name = it->first;
+          if (denied(name) && name != "clone3") {
+            it = calls.erase(it);
+            continue;
+          }
+          auto ap = applied.find(name);
+          if (ap != applied.end()) {
+            std::vector<const Decision*> covering;
+            for (size_t i : ap->second)
+              if (matches(list[i], use)) covering.push_back(&list[i]);
+            std::set<std::string> decided_args;
+            for (const Decision* d : covering)
+              for (const auto& a : d->args) decided_args.insert(a.name);
+            if (!decided_args.empty() && !opts.arg_filters) args_ignored = true;
+            ev::SyscallStats& st = it->second;
+            for (const auto& arg : decided_args) {
+              std::map<std::string, uint64_t> values;
+              for (const Decision* d : covering) {
+                auto da = std::find_if(d->args.begin(), d->args.end(), [&](const auto& a) { return a.name == arg; });
+                if (da != d->args.end()) {
+                  for (uint64_t v : da->values) values[hex(v)] += st.count;
+                } else if (st.args.count(arg)) {  // this allow keeps the observed values
+                  for (const auto& [text, n] : st.args[arg]) values[text] += n;
+                }
+              }
+              st.args[arg] = std::move(values);
+            }
+          }
+          ++it;
+        }
+      }
+    }
+  }
+  if (args_ignored) r.warnings.push_back("--no-arg-filters: the argument values of the review decisions are not applied");
+
+  r.policy = build_policy(decided, decided_opts);
+
+  // What the runtime tail or a translation still adds after a denial comes out here.
+  for (const auto& [name, idx] : applied) {
+    if (!denied(name) || name == "clone3") continue;
+    auto it = std::find_if(r.policy.entries.begin(), r.policy.entries.end(),
+                           [&](const PolicyEntry& e) { return e.syscall == name; });
+    if (it == r.policy.entries.end()) continue;
+    if (it->has(Origin::runtime_tail))
+      r.warnings.push_back(fmt::format("{}: denied by {}, but the {} runtime makes it before the workload starts: the "
+                                       "container may fail to start",
+                                       name, list[idx.front()].at.str(), opts.runtime));
+    if (it->has(Origin::fallback))
+      r.warnings.push_back(fmt::format("{}: denied by {}, but glibc falls back to it when clone3 gets ENOSYS: new "
+                                       "threads and processes will fail",
+                                       name, list[idx.front()].at.str()));
+    r.policy.entries.erase(it);
+  }
+
+  // Verdicts, comments and notes.
+  for (const auto& [name, idx] : applied) {
+    Verdict v;
+    v.syscall = name;
+    v.applied = idx;
+    v.denied = denied(name);
+    const PolicyEntry* before = r.observed.find(name);
+    const PolicyEntry* after = r.policy.find(name);
+    v.removed = before && before->action == "SCMP_ACT_ALLOW" && (!after || after->action != "SCMP_ACT_ALLOW");
+    const Decision& first = list[idx.front()];
+    std::vector<std::string> notes;
+    if (before && before->has(Origin::observed)) {
+      auto uses = uses_of(*before);
+      std::vector<Use> outside;
+      for (const auto& u : uses)
+        if (std::none_of(idx.begin(), idx.end(), [&](size_t i) { return matches(list[i], u); })) outside.push_back(u);
+      if (!outside.empty())
+        notes.push_back(fmt::format("{} {}; seccomp cannot tell processes or phases apart, so this also {} {}",
+                                    v.denied ? "denied" : "allowed", scope_text(first),
+                                    v.denied ? "takes it from" : "concerns", uses_text(outside)));
+    }
+    if (v.denied && name == "clone3")
+      notes.push_back("clone3 keeps its ENOSYS rule, and clone stays allowed as glibc's fallback");
+    if (v.denied)
+      r.policy.notes.push_back(fmt::format("{}: denied by review ({}): {}", name, first.at.str(), first.reason));
+    v.note = fmt::format("{}", fmt::join(notes, "; "));
+    if (!v.note.empty()) r.warnings.push_back(fmt::format("{}: {}", name, v.note));
+    if (!v.denied && after && !after->sources.empty()) {
+      std::vector<std::string> why;
+      for (size_t i : idx) {
+        const Decision& d = list[i];
+        std::string who = d.by.empty() ? "" : " by " + d.by;
+        if (!d.date.empty()) who += " on " + d.date;
+        why.push_back(fmt::format("review: allowed{}: {}", who, d.reason));
+      }
+      auto& e = *std::find_if(r.policy.entries.begin(), r.policy.entries.end(),
+                              [&](const PolicyEntry& x) { return x.syscall == name; });
+      e.sources.front().note += fmt::format("; {}", fmt::join(why, "; "));
+    }
+    r.verdicts.push_back(std::move(v));
+  }
+
+  // The gate: every observed use of a high-risk syscall the profile allows needs an allow.
+  for (const auto& e : r.policy.entries) {
+    if (e.action != "SCMP_ACT_ALLOW" || !is_high_risk(e.risk) || !e.has(Origin::observed)) continue;
+    Unreviewed u{e.syscall, e.risk, e.reason, {}, e.count};
+    auto ap = applied.find(e.syscall);
+    for (const auto& use : uses_of(e))
+      if (ap == applied.end() || std::none_of(ap->second.begin(), ap->second.end(), [&](size_t i) {
+            return list[i].allow && matches(list[i], use);
+          }))
+        u.uses.push_back(use);
+    if (!u.uses.empty()) r.unreviewed.push_back(std::move(u));
+  }
+  for (const auto& s : r.stale)
+    r.warnings.push_back(fmt::format("stale decision {}: {}", list[s.decision].label(), s.why));
+  for (const auto& w : r.warnings) r.policy.warnings.push_back(w);
+  return r;
+}
+
+std::string unreviewed_message(const Reviewed& r) {
+  if (r.unreviewed.empty()) return "";
+  std::string out = fmt::format(
+      "{} high-risk syscall{} without a review decision (give --review FILE; `syscribe review init` writes a "
+      "skeleton):",
+      r.unreviewed.size(), r.unreviewed.size() == 1 ? "" : "s");
+  for (const auto& u : r.unreviewed)
+    out += fmt::format("\n  {} ({}: {}): {}", u.syscall, sys::risk_name(u.risk), u.reason, uses_text(u.uses));
+  return out;
+}
+
+std::string decisions_skeleton(const Reviewed& r, const std::vector<std::string>& inputs, const std::string& date) {
+  std::string out = fmt::format(
+      "# Review decisions for `syscribe generate --review FILE`, written by `syscribe review init`\n"
+      "# from {} on {}.\n"
+      "# Each item below is a high-risk syscall the workload made. For each: set decision to allow or\n"
+      "# deny and give the reason (both are required: generate refuses the file until they are filled\n"
+      "# in). An allow may name only some argument values (args), and process/phase narrow where the\n"
+      "# decision applies (seccomp itself cannot tell processes apart). See docs/review.md.\n"
+      "decisions:\n",
+      fmt::join(inputs, ", "), date);
+  if (r.unreviewed.empty()) out += "  []  # nothing needs a decision\n";
+  for (const auto& u : r.unreviewed) {
+    const PolicyEntry* e = r.observed.find(u.syscall);
+    out += fmt::format("  # {} ({}): {}\n", u.syscall, sys::risk_name(u.risk), u.reason);
+    out += fmt::format("  #   {} calls by {}\n", e ? e->count : u.count, uses_text(u.uses));
+    std::vector<std::string> filterable;
+    const sys::SyscallInfo* info = sys::find(u.syscall);
+    if (e)
+      for (const auto& [arg, values] : e->arg_values) {
+        std::vector<std::string> vs;
+        for (const auto& [v, n] : values) vs.push_back(fmt::format("{} ({}x)", v, n));
+        out += fmt::format("  #   {} seen: {}\n", arg, fmt::join(vs, ", "));
+        const sys::ArgInfo* ai = info->arg(arg);
+        if (ai && (ai->use == sys::ArgUse::eq || ai->use == sys::ArgUse::mask)) {
+          std::vector<std::string> names;
+          for (const auto& [v, n] : values) names.push_back(v);
+          filterable.push_back(fmt::format("{}: [{}]", arg, fmt::join(names, ", ")));
+        }
+      }
+    out += fmt::format("  - syscall: {}\n    decision: \"\"   # allow or deny\n    reason: \"\"     # required\n",
+                       u.syscall);
+    if (!filterable.empty())
+      out += fmt::format("    # args: {{{}}}   # allow only these values\n", fmt::join(filterable, ", "));
+    std::set<std::string> exes;
+    for (const auto& use : u.uses) exes.insert(use.exe);
+    if (exes.size() > 1)
+      out += fmt::format("    # process: {}   # optional: only these uses\n", *exes.begin());
+    out += fmt::format("    by: \"\"\n    date: {}\n", yaml_quote(date));
+  }
+  std::vector<std::string> labelled;
+  for (const auto& e : r.observed.entries)
+    if (!e.has(Origin::observed) && e.action == "SCMP_ACT_ALLOW" && is_high_risk(e.risk))
+      labelled.push_back(fmt::format("#   {} ({}): {}", e.syscall, sys::risk_name(e.risk), describe_sources(e)));
+  if (!labelled.empty())
+    out += fmt::format("# High-risk syscalls the profile adds without the workload making them (runtime tail,\n"
+                       "# translation): they need no decision, and the report labels them.\n{}\n",
+                       fmt::join(labelled, "\n"));
+  return out;
+}
+
+}  // namespace syscribe::gen

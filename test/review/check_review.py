@@ -1,0 +1,254 @@
+#!/usr/bin/env python3
+"""Issue 6's review tests through the CLI: the high-risk gate, a decisions file that allows
+one syscall and denies two, decision-file errors with positions, stale decisions, `review
+init`, and the report read back structurally (Markdown tables, HTML elements).
+
+  check_review.py SYSCRIBE   (run from test/review/, as meson does)
+"""
+import html.parser
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+S = os.path.realpath(sys.argv[1])
+T = tempfile.mkdtemp(prefix="syscribe-review-")
+failures = []
+
+
+def run(*args):
+    p = subprocess.run([S, *args], capture_output=True, text=True)
+    return p.returncode, p.stdout, p.stderr
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+        print("FAIL:", what)
+
+
+def out(name):
+    return os.path.join(T, name)
+
+
+# ---- Markdown tables: {heading: [row dicts]} -------------------------------------------
+def md_tables(text):
+    tables, heading, lines = {}, None, text.splitlines()
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if line.startswith("#"):
+            heading = line.lstrip("#").strip()
+        if line.startswith("|") and i + 1 < len(lines) and re.match(r"^\|( --- \|)+$", lines[i + 1]):
+            head = split_row(line)
+            rows = []
+            i += 2
+            while i < len(lines) and lines[i].startswith("|"):
+                cells = split_row(lines[i])
+                assert len(cells) == len(head), (heading, lines[i])
+                rows.append(dict(zip(head, cells)))
+                i += 1
+            tables.setdefault(heading, rows)
+            continue
+        i += 1
+    return tables
+
+
+def split_row(line):
+    cells = re.split(r"(?<!\\)\|", line.strip())[1:-1]
+    return [c.strip().replace("\\|", "|") for c in cells]
+
+
+# ---- HTML: elements with their attributes and text, in a tree --------------------------
+class Node:
+    def __init__(self, tag, attrs, parent):
+        self.tag, self.attrs, self.parent, self.children, self.text = tag, dict(attrs), parent, [], ""
+
+    def all(self, tag=None, **attrs):
+        for c in self.children:
+            if (tag is None or c.tag == tag) and all(c.attrs.get(k.replace("_", "-")) == v for k, v in attrs.items()):
+                yield c
+            yield from c.all(tag, **attrs)
+
+    def full_text(self):
+        return self.text + "".join(c.full_text() for c in self.children)
+
+
+class Tree(html.parser.HTMLParser):
+    VOID = {"meta", "br", "img", "link", "hr", "input"}
+
+    def __init__(self, text):
+        super().__init__()
+        self.root = Node("root", [], None)
+        self.cur = self.root
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        n = Node(tag, attrs, self.cur)
+        self.cur.children.append(n)
+        if tag not in self.VOID:
+            self.cur = n
+
+    def handle_endtag(self, tag):
+        if tag in self.VOID:
+            return
+        n = self.cur
+        while n is not self.root and n.tag != tag:
+            n = n.parent
+        assert n is not self.root, f"unbalanced </{tag}>"
+        self.cur = n.parent
+
+    def handle_data(self, data):
+        self.cur.text += data
+
+
+# 1. The gate: mount, ptrace and unshare without decisions -> exit 3, each with process and phase.
+rc, _, err = run("generate", "data/risky.evidence.json", "-o", out("refused.json"), "--report", out("refused.md"))
+check(rc == 3, f"generate without decisions: exit 3 expected, got {rc}: {err}")
+check(not os.path.exists(out("refused.json")), "a refused generate wrote the profile")
+for want in [r"^  mount \(critical: .*\): /bin/sh \(startup\)$",
+             r"^  ptrace \(critical: .*\): /usr/bin/renderer \(serving\)$",
+             r"^  unshare \(high: .*\): /usr/bin/renderer \(startup\)$"]:
+    check(re.search(want, err, re.M), f"refusal lists /{want}/: {err}")
+check(re.search(r"3 high-risk syscalls without a review decision", err), f"refusal counts 3: {err}")
+if os.path.exists(out("refused.md")):
+    rep = open(out("refused.md")).read()
+    pending = md_tables(rep).get("Needs a decision", [])
+    check(sorted(r["Syscall"] for r in pending) == ["mount", "ptrace", "unshare"], f"refused report lists the 3: {pending}")
+    check("**Refused:**" in rep, "refused report says so")
+else:
+    check(False, "a refused generate still writes the report")
+
+# 2. Allow unshare (CLONE_NEWUTS only), deny mount and ptrace: the profile holds exactly that.
+for decisions in ["data/decisions.yaml", "data/decisions.json"]:
+    tag = os.path.basename(decisions).replace(".", "-")
+    prof = out(f"{tag}.json")
+    rc, _, err = run("generate", "data/risky.evidence.json", "--review", decisions, "--format", "docker", "-o", prof,
+                     "--report", out(f"{tag}.md"), "--report", out(f"{tag}.html"))
+    check(rc == 0, f"generate --review {decisions}: exit 0 expected, got {rc}: {err}")
+    if rc != 0:
+        continue
+    p = json.load(open(prof))
+    names = [n for r in p["syscalls"] for n in r["names"]]
+    check("mount" not in names and "ptrace" not in names, f"{decisions}: denied mount/ptrace have no rule: {names}")
+    un = [r for r in p["syscalls"] if "unshare" in r["names"]]
+    check(len(un) == 1 and un[0]["action"] == "SCMP_ACT_ALLOW", f"{decisions}: one unshare rule: {un}")
+    if un:
+        args = un[0].get("args") or []
+        check(len(args) == 1 and args[0]["index"] == 0 and args[0]["value"] == 0x4000000 and
+              args[0]["op"] in ("SCMP_CMP_EQ", "SCMP_CMP_MASKED_EQ"),
+              f"{decisions}: unshare only CLONE_NEWUTS (not the observed CLONE_NEWUTS|CLONE_NEWNET): {args}")
+        check("review: allowed" in un[0].get("comment", "") and "UTS namespace" in un[0].get("comment", ""),
+              f"{decisions}: the reason is in unshare's comment: {un[0].get('comment')}")
+    read = [r for r in p["syscalls"] if "read" in r["names"]]
+    check(read and read[0]["action"] == "SCMP_ACT_ALLOW", "ordinary syscalls are still allowed")
+
+# 3. The report, read back: Markdown.
+md = open(out("decisions-yaml.md")).read() if os.path.exists(out("decisions-yaml.md")) else ""
+tables = md_tables(md)
+rows = {r["Syscall"].strip("`"): r for r in tables.get("Syscalls", [])}
+check(set(["unshare", "mount", "ptrace", "read", "exit_group", "clone3"]) <= set(rows), f"md syscall rows: {sorted(rows)}")
+if rows:
+    u, m, pt = rows.get("unshare", {}), rows.get("mount", {}), rows.get("ptrace", {})
+    check(u.get("Decision") == "allow" and "UTS namespace for the sandboxed renderer" in u.get("Reason", ""),
+          f"md unshare decision and reason: {u}")
+    check("platform-security" in u.get("Reason", ""), "md reason says who decided")
+    check(u.get("Filter") == "flags only CLONE_NEWUTS", f"md unshare filter by name: {u.get('Filter')}")
+    check(re.search(r"CLONE_NEWUTS ×1, CLONE_NEW(UTS\|CLONE_NEWNET|NET\|CLONE_NEWUTS) ×1", u.get("Argument values", "")),
+          f"md shows observed values by name: {u}")
+    check(m.get("Action") == "removed (denied)" and m.get("Decision") == "deny" and "bind mount" in m.get("Reason", ""),
+          f"md mount denied with reason: {m}")
+    check(m.get("Only by") == "entrypoint shell", f"md flags mount as the shell's only: {m.get('Only by')}")
+    check(pt.get("Decision") == "deny" and pt.get("Phases") == "serving", f"md ptrace row: {pt}")
+    check(u.get("Risk") == "**high**" and m.get("Risk") == "**critical**", "md risks")
+    check("observed" in rows.get("read", {}).get("Origin", ""), "md origin of read is observed")
+    check("essential" in rows.get("exit_group", {}).get("Origin", ""), "md origin of exit_group")
+    check(rows.get("clone3", {}).get("Action") == "ENOSYS", f"md clone3 stub: {rows.get('clone3')}")
+decs = {r["Syscall"].strip("`"): r for r in tables.get("Review decisions", [])}
+check(decs.get("kexec_load", {}).get("Status", "").startswith("stale: kexec_load is not observed"),
+      f"md stale decision: {decs.get('kexec_load')}")
+check(decs.get("unshare", {}).get("Status") == "applied", "md unshare decision applied")
+matrix = {r["Process"]: r for r in tables.get("Processes and phases", [])}
+check(set(matrix) == {"/bin/sh", "/usr/bin/renderer"}, f"md matrix rows: {sorted(matrix)}")
+if matrix:
+    check(matrix["/bin/sh"]["Role"] == "entrypoint shell" and matrix["/bin/sh"]["serving"] == "–" and
+          "mount" in matrix["/bin/sh"]["startup"], f"md matrix /bin/sh: {matrix['/bin/sh']}")
+    check("ptrace" in matrix["/usr/bin/renderer"]["serving"], f"md matrix renderer: {matrix['/usr/bin/renderer']}")
+arches = tables.get("Architectures", [])
+check([(a["Architecture"], a["Why listed"]) for a in arches] == [("x86_64", "observed")], f"md arches: {arches}")
+beyond = {r["Syscall"].strip("`"): r["Docker's default"] for r in tables.get("Allowed beyond Docker's default (1)", [])}
+check(beyond == {"unshare": "only with CAP_SYS_ADMIN"}, f"md beyond Docker's default: {beyond}")
+check(re.search(r"### Removed from Docker's default \(\d{3}\)\n\n.*\baccept4\b", md), "md removed from Docker's default")
+check(re.search(r"stale decision .*kexec_load", md), "md warns about the stale decision")
+
+# 4. The report, read back: HTML (one file, nothing loaded from elsewhere).
+if os.path.exists(out("decisions-yaml.html")):
+    text = open(out("decisions-yaml.html")).read()
+    check("<script" not in text and not re.search(r"(src|href)=\"(https?:)?//", text), "html is self-contained")
+    tree = Tree(text).root
+    status = next(tree.all(id="status"), None)
+    check(status is not None and status.attrs.get("data-status") == "written", "html status: written")
+    trs = {tr.attrs["data-syscall"]: tr for t in tree.all("table", id="syscalls-table") for tr in t.all("tr")
+           if "data-syscall" in tr.attrs}
+    check(trs.get("unshare") is not None and trs["unshare"].attrs.get("data-decision") == "allow", "html unshare allow")
+    if trs.get("unshare") is not None:
+        reason = " ".join(d.full_text() for d in trs["unshare"].all("div", **{"class": "reason"}))
+        check("UTS namespace" in reason, f"html unshare reason: {reason}")
+    check(trs.get("mount") is not None and trs["mount"].attrs.get("data-action") == "removed (denied)"
+          and trs["mount"].attrs.get("class") == "removed", "html mount removed")
+    flags = [s.attrs.get("data-only-by") for s in trs["mount"].all("span")] if trs.get("mount") else []
+    check("entrypoint shell" in flags, f"html mount flagged: {flags}")
+    dtrs = {tr.attrs["data-syscall"]: tr for tr in tree.all("tr") if "data-syscall" in tr.attrs and tr.parent.parent and
+            tr.parent.parent.attrs.get("id") == "decisions-table"}
+    check(dtrs.get("kexec_load") is not None and dtrs["kexec_load"].attrs.get("data-status") == "stale", "html stale")
+    cells = {(tr.attrs["data-process"], td.attrs.get("data-phase")): td.attrs.get("data-count")
+             for tr in tree.all("tr") if "data-process" in tr.attrs for td in tr.all("td") if "data-phase" in td.attrs}
+    check(cells.get(("/bin/sh", "serving")) == "0" and int(cells.get(("/usr/bin/renderer", "serving"), 0)) == 4,
+          f"html matrix counts: {cells}")
+    check([li.attrs.get("data-syscall") for li in tree.all("li") if li.parent.attrs.get("id") == "beyond-docker"]
+          == ["unshare"], "html beyond Docker's default")
+else:
+    check(False, "html report written")
+
+# 5. Decision-file errors name the position.
+rc, _, err = run("generate", "data/risky.evidence.json", "--review", "data/noreason.yaml", "-o", out("x.json"))
+check(rc == 1 and re.search(r"data/noreason\.yaml:5:5: decisions\[1\]\.reason: mount: a decision needs a reason", err),
+      f"no reason: {rc} {err}")
+rc, _, err = run("generate", "data/risky.evidence.json", "--review", "data/unknown-syscall.yaml", "-o", out("x.json"))
+check(rc == 1 and re.search(r"unknown-syscall\.yaml:5:14: decisions\[1\]\.syscall: unknown syscall 'frobnicate'", err),
+      f"unknown syscall: {rc} {err}")
+rc, _, err = run("generate", "data/risky.evidence.json", "--review", "data/conflict.yaml", "-o", out("x.json"))
+check(rc == 1 and "conflict.yaml:2:5" in err and "conflict.yaml:6:5" in err, f"conflict: {rc} {err}")
+check(not os.path.exists(out("x.json")), "nothing written on a bad decisions file")
+
+# 6. A decision scoped to another process does not cover the renderer: still refused, and stale.
+rc, _, err = run("generate", "data/risky.evidence.json", "--review", "data/partial.yaml", "-o", out("x.json"))
+pending = re.findall(r"^  (\w+) \((?:high|critical): ", err, re.M)
+check(rc == 3 and re.search(r"1 high-risk syscall without", err) and pending == ["unshare"], f"partial: {rc} {err}")
+check(re.search(r"stale decision .*unshare.*not by /usr/bin/helper", err), f"partial: stale scoped decision: {err}")
+
+# 7. review init lists what needs a decision; the skeleton is refused until filled in.
+rc, _, err = run("review", "init", "data/risky.evidence.json", "-o", out("skel.yaml"))
+check(rc == 0, f"review init: {rc} {err}")
+skel = open(out("skel.yaml")).read() if rc == 0 else ""
+items = re.findall(r"^  - syscall: (\w+)$", skel, re.M)
+check(items == ["mount", "ptrace", "unshare"], f"skeleton items: {items}")
+check("#   flags seen: CLONE_NEWUTS (1x), CLONE_NEW" in skel,
+      f"skeleton shows values by name: {skel}")
+rc, _, err = run("generate", "data/risky.evidence.json", "--review", out("skel.yaml"), "-o", out("x.json"))
+check(rc == 1 and re.search(r"skel\.yaml:\d+:\d+: decisions\[0\]\.decision: mount: decision must be allow or deny", err),
+      f"unfilled skeleton refused: {rc} {err}")
+rc, _, err = run("review", "init", "data/risky.evidence.json", "--review", "data/partial.yaml", "-o", out("skel2.yaml"))
+items = re.findall(r"^  - syscall: (\w+)$", open(out("skel2.yaml")).read(), re.M) if rc == 0 else None
+check(items == ["unshare"], f"review init --review lists only what is not covered: {items}")
+
+# 8. review check: the same gate without writing a profile.
+rc, _, err = run("review", "check", "data/risky.evidence.json", "--review", "data/decisions.yaml")
+check(rc == 0 and "1 stale" in err, f"review check: {rc} {err}")
+rc, _, err = run("review", "check", "data/risky.evidence.json")
+check(rc == 3, f"review check without decisions: {rc}")
+
+print(f"{len(failures)} failure(s); outputs in {T}")
+sys.exit(1 if failures else 0)
