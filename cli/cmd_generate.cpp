@@ -10,6 +10,8 @@
 #include "generator/emit.h"
 #include "generator/merge.h"
 #include "generator/policy.h"
+#include "generator/report.h"
+#include "generator/review.h"
 
 namespace syscribe::cli {
 
@@ -60,6 +62,8 @@ int cmd_generate(const Args& args) {
        "add the syscalls this container runtime makes after loading the filter: runc, crun, none")
       ("name", po::value<std::string>()->default_value("syscribe-profile"), "profile name (spo metadata, systemd)")
       ("namespace", po::value<std::string>()->default_value(""), "spo metadata.namespace")
+      ("review", po::value<std::string>(), "review decisions (YAML or JSON): allow/deny with reasons")
+      ("report", po::value<std::vector<std::string>>()->composing(), "also write the review report: FILE.md or FILE.html")
       ("quiet,q", "no summary on stderr");
   auto p = parse_args("generate", "syscribe generate EVIDENCE... [-o PROFILE] [OPTIONS]",
                       "Several evidence files are merged first. The profile allows what was observed,\n"
@@ -99,10 +103,26 @@ int cmd_generate(const Args& args) {
   if (out != "-") check_writable(out);
 
   ev::Evidence ev = gen::read_merged(p.positional);
-  gen::Policy pol = gen::build_policy(ev, po);
+  // Review decisions, and the gate: high-risk syscalls without one refuse the profile (exit 3).
+  std::vector<std::string> reports;
+  if (p.vm.count("report")) reports = p.vm["report"].as<std::vector<std::string>>();
+  for (const auto& r : reports) gen::check_report_path(r);
+  gen::Decisions decisions = p.vm.count("review") ? gen::read_decisions(p.vm["review"].as<std::string>()) : gen::Decisions{};
+  gen::Reviewed reviewed = gen::review_policy(ev, po, std::move(decisions));
+  gen::Policy& pol = reviewed.policy;
+  auto write_reports = [&](bool refused) {
+    for (const auto& r : reports)
+      gen::write_report(r, gen::build_report(reviewed, {p.positional, out == "-" ? "" : out, format, refused}));
+  };
+  if (!reviewed.unreviewed.empty()) {
+    write_reports(true);
+    for (const auto& w : reviewed.warnings) std::cerr << "  warning: " << w << "\n";
+    throw Error(gen::unreviewed_message(reviewed), kExitReview);
+  }
   std::vector<std::string> notes;
   std::string content = gen::emit(pol, eo, notes);
   write_file_atomic(out, content);
+  write_reports(false);
   if (!p.vm.count("quiet")) print_summary(pol, out, format, notes);
   return 0;
 }
