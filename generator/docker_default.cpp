@@ -86,7 +86,8 @@ std::string docker_default_source() {
     if (line.rfind("# Source: ", 0) == 0) {
       std::string more;
       std::getline(in, more);
-      return line.substr(10) + " " + more.substr(more.find_first_not_of("# "));
+      more = more.substr(more.find_first_not_of("# "));
+      return line.substr(10) + " " + more.substr(0, more.find(", fetched"));  // "... 20.10.24+dfsg1-1+deb12u1 (moby v20.10.24)"
     }
   return "Docker's default seccomp profile";
 }

@@ -63,6 +63,8 @@ td.name code { font-weight: 600; font-size: 13px; }
 .dec-deny { color: #9b1111; font-weight: 600; }
 .dec-needed { color: #fff; background: #b3261e; padding: 0 6px; border-radius: 4px; font-weight: 600; }
 .dec-not-needed { color: var(--muted); }
+td.decision { min-width: 15em; }
+.reason { font-size: 12.5px; margin-top: 2px; }
 .banner { border: 2px solid #b3261e; background: #fdecea; padding: 10px 14px; border-radius: 6px; margin: 12px 0; }
 .ok { border: 1px solid #9fcfab; background: #eef8f0; padding: 8px 14px; border-radius: 6px; margin: 12px 0; }
 td.cell-empty { color: #b0b7c0; text-align: center; }
