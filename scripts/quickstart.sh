@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
-# The README's first command: installs what is missing, builds, and runs the main job
-# on the bundled example.
+# The README's first command: installs what is missing, builds, and runs the main job:
+# records the bundled webhook example through its lifecycle, generates its profile and
+# review report, and prints where they are.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-./build/cli/syscribe --help
+for p in curl; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || {
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$p" >/dev/null; }
+done
+exec examples/webhook/record.sh "${1:-examples/webhook/out}"
