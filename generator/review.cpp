@@ -169,7 +169,7 @@ Reviewed review_policy(const ev::Evidence& ev, const PolicyOptions& opts, Decisi
   for (const auto& [name, idx] : applied) {
     if (!denied(name) || name == "clone3") continue;
     auto it = std::find_if(r.policy.entries.begin(), r.policy.entries.end(),
-                           [&](const PolicyEntry& e) { return e.syscall == name; });
+                           [&name = name](const PolicyEntry& e) { return e.syscall == name; });
     if (it == r.policy.entries.end()) continue;
     if (it->has(Origin::runtime_tail))
       r.warnings.push_back(fmt::format("{}: denied by {}, but the {} runtime makes it before the workload starts: the "
@@ -218,7 +218,7 @@ Reviewed review_policy(const ev::Evidence& ev, const PolicyOptions& opts, Decisi
         why.push_back(fmt::format("review: allowed{}: {}", who, d.reason));
       }
       auto& e = *std::find_if(r.policy.entries.begin(), r.policy.entries.end(),
-                              [&](const PolicyEntry& x) { return x.syscall == name; });
+                              [&name = name](const PolicyEntry& x) { return x.syscall == name; });
       e.sources.front().note += fmt::format("; {}", fmt::join(why, "; "));
     }
     r.verdicts.push_back(std::move(v));
