@@ -1,0 +1,90 @@
+#!/usr/bin/env python3
+"""Lifecycle phases: syscribe record drives the example webhook (a TCP server that reloads
+its configuration on SIGHUP and removes its pid file on SIGTERM) through ready, traffic,
+reload and stop, and the evidence keeps each phase's calls apart. A workload that never
+becomes ready fails with the timeout error and still leaves its evidence.
+Usage: phases_test.py SYSCRIBE WEBHOOK TRAFFIC_SH"""
+import json, os, socket, subprocess, sys, tempfile
+
+S, WEBHOOK, TRAFFIC = sys.argv[1:4]
+T = tempfile.mkdtemp(prefix='syscribe-phases-')
+failures = []
+
+
+def check(what, ok, why=''):
+    print(f"{'ok  ' if ok else 'FAIL'} {what}{'' if ok else ': ' + why}", flush=True)
+    if not ok:
+        failures.append(what)
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(('127.0.0.1', 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def phase_calls(ev):
+    out = {}
+    for p in ev['processes']:
+        for phase, arches in p['phases'].items():
+            for m in arches.values():
+                out.setdefault(phase, set()).update(m)
+    return out
+
+
+port = free_port()
+cfg = os.path.join(T, 'webhook.json')
+pidfile = os.path.join(T, 'webhook.pid')
+with open(cfg, 'w') as f:
+    json.dump({'listen': '127.0.0.1', 'port': port, 'data': os.path.join(T, 'events.jsonl'), 'token': 't',
+               'pid_file': pidfile}, f)
+out = os.path.join(T, 'ev.json')
+url = f'http://127.0.0.1:{port}'
+p = subprocess.run([S, 'record', '-o', out, '--ready', f'tcp:127.0.0.1:{port}', '--traffic', f'{TRAFFIC} {url} t',
+                    '--reload', '--', WEBHOOK, '--config', cfg], capture_output=True, text=True, timeout=120)
+check('lifecycle run exits 0', p.returncode == 0, f'exit {p.returncode}: {p.stderr[-500:]}')
+ev = json.load(open(out))
+marks = [(m['phase'], m['source']) for m in ev['recordings'][0]['marks']]
+check('four phases marked in order', [m[0] for m in marks] == ['startup', 'serving', 'reload', 'shutdown'], str(marks))
+check('serving marked by readiness', marks[1][1] == f'ready tcp:127.0.0.1:{port}' if len(marks) > 1 else False, str(marks))
+check('reload and shutdown marked by the signals', [m[1] for m in marks[2:]] == ['signal SIGHUP', 'signal SIGTERM'], str(marks))
+calls = phase_calls(ev)
+check('accept4 in serving', 'accept4' in calls.get('serving', set()) or 'accept' in calls.get('serving', set()),
+      str(sorted(calls.get('serving', []))))
+check('execve only at startup', 'execve' in calls.get('startup', set()) and
+      all('execve' not in calls.get(ph, set()) for ph in ('serving', 'reload', 'shutdown')), '')
+check('the reload path (config re-read) in reload', 'openat' in calls.get('reload', set()), str(sorted(calls.get('reload', []))))
+check('pid-file removal in shutdown', 'unlink' in calls.get('shutdown', set()) or 'unlinkat' in calls.get('shutdown', set()),
+      str(sorted(calls.get('shutdown', []))))
+check('pid file gone', not os.path.exists(pidfile), '')
+check('summary lists what only shutdown did', 'phase shutdown:' in p.stderr and 'only here:' in p.stderr, p.stderr[-400:])
+
+# Never ready: the timeout error, the workload stopped, the evidence still written.
+out2 = os.path.join(T, 'never.json')
+p = subprocess.run([S, 'record', '-q', '-o', out2, '--ready', f'tcp:127.0.0.1:{free_port()}', '--ready-timeout', '1',
+                    '--traffic', 'true', '--stop-timeout', '2', '--', 'sleep', '30'],
+                   capture_output=True, text=True, timeout=60)
+check('never ready: exit 1 with the timeout error', p.returncode == 1 and 'was not ready' in p.stderr and
+      'within 1 s' in p.stderr, f'exit {p.returncode}: {p.stderr}')
+try:
+    ev2 = json.load(open(out2))
+    check('never ready: evidence still written, all of it in startup', set(phase_calls(ev2)) <= {'startup', 'shutdown'}
+          and 'startup' in phase_calls(ev2), str(phase_calls(ev2).keys()))
+except (OSError, ValueError) as e:
+    check('never ready: evidence still written', False, str(e))
+
+# A failing traffic command is reported as such.
+out3 = os.path.join(T, 'badtraffic.json')
+p = subprocess.run([S, 'record', '-q', '-o', out3, '--ready', 'delay:0.2', '--traffic', 'exit 3', '--', 'sleep', '30'],
+                   capture_output=True, text=True, timeout=60)
+check('failing traffic: exit 1 naming the traffic command', p.returncode == 1 and
+      'traffic command failed (exit status 3)' in p.stderr, f'exit {p.returncode}: {p.stderr}')
+
+# Bad --ready: a usage error.
+p = subprocess.run([S, 'record', '--ready', 'http:x', '--', 'true'], capture_output=True, text=True)
+check('bad --ready: exit 2, one line', p.returncode == 2 and p.stderr.count('\n') == 1 and 'unknown kind' in p.stderr,
+      f'exit {p.returncode}: {p.stderr}')
+print(f"{len(failures)} failed" if failures else "all phase cases passed")
+sys.exit(1 if failures else 0)
