@@ -120,6 +120,8 @@ int cmd_record(const Args& args) {
       ("reload-signal", po::value<std::string>()->default_value("HUP"), "the signal that makes the workload reload")
       ("stop-signal", po::value<std::string>()->default_value("TERM"), "the signal that stops the workload")
       ("stop-timeout", po::value<double>()->default_value(10), "seconds to wait after the stop signal before SIGKILL")
+      ("profile", po::value<std::string>(), "also generate a profile from the evidence (as 'syscribe generate EVIDENCE -o PROFILE')")
+      ("review", po::value<std::string>(), "with --profile: review decisions to apply (see 'syscribe generate --help')")
       ("quiet,q", "no live status line and no summary");
   auto p = parse_args("record",
                       "syscribe record [OPTIONS] -- CMD [ARGS...]\n"
@@ -175,6 +177,12 @@ int cmd_record(const Args& args) {
   bool quiet = p.vm.count("quiet") > 0;
   const std::string out = p.vm["output"].as<std::string>();
   if (out != "-") check_writable(out);
+  std::string profile_out = p.vm.count("profile") ? p.vm["profile"].as<std::string>() : "";
+  if (!profile_out.empty()) {
+    if (out == "-") throw usage_error("--profile needs the evidence in a file (-o FILE)");
+    check_writable(profile_out);
+  }
+  if (p.vm.count("review") && profile_out.empty()) throw usage_error("--review needs --profile");
 
   tracer::Recorder rec(std::move(ro));
   // The socket exists before the workload starts, which inherits its path.
@@ -256,6 +264,13 @@ int cmd_record(const Args& args) {
   if (!quiet) {
     print_summary(rec, res, out);
     print_phases(evidence);
+  }
+  if (!profile_out.empty()) {
+    // One step: exactly what 'syscribe generate' does with this evidence.
+    Args gen_args{out, "-o", profile_out};
+    if (p.vm.count("review")) gen_args.insert(gen_args.end(), {"--review", p.vm["review"].as<std::string>()});
+    if (quiet) gen_args.push_back("--quiet");
+    if (int rc = cmd_generate(gen_args); rc != 0) return rc;
   }
   if (life.drives()) {
     if (!outcome.failure.empty()) {

@@ -13,6 +13,11 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 "$S" record -q -o "$T/base.ev.json" -- "$PROBE" base >/dev/null || [ $? -eq 7 ] || fail "record base"
 "$S" generate "$T/base.ev.json" -o "$T/base.json" 2>/dev/null || fail "generate"
 
+# record --profile does both steps: the same profile as generate on its evidence.
+"$S" record -q -o "$T/once.ev.json" --profile "$T/once.json" -- "$PROBE" base >/dev/null || [ $? -eq 7 ] || fail "record --profile"
+"$S" generate -q "$T/once.ev.json" -o "$T/once-gen.json" || fail "generate once"
+cmp -s "$T/once.json" "$T/once-gen.json" || fail "record --profile differs from generate"
+
 # The workload's own exit status passes through when nothing is denied.
 set +e
 "$S" run --profile "$T/base.json" -- "$PROBE" base >"$T/out0" 2>"$T/err0"; rc=$?
