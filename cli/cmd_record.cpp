@@ -1,15 +1,12 @@
 // syscribe record: launch a command (or attach to PIDs) under the tracer and write
 // what it asked the kernel for as evidence.
-#include <condition_variable>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <set>
-#include <thread>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -19,7 +16,7 @@
 #include "core/error.h"
 #include "evidence/evidence.h"
 #include "tracer/control_socket.h"
-#include "tracer/lifecycle.h"
+#include "cli/lifecycle_options.h"
 #include "tracer/progress.h"
 #include "tracer/recorder.h"
 
@@ -42,22 +39,6 @@ void print_summary(const tracer::Recorder& r, const tracer::RecordResult& res, c
   std::cerr << fmt::format("syscribe record: {} mode{}; {} processes, {} syscalls; distinct: {}\n", res.mode,
                            res.detached ? ", detached" : "", s.processes_seen, s.syscalls, per_arch)
             << fmt::format("syscribe record: evidence written to {}\n", out);
-}
-
-int parse_signal(const std::string& text, const char* option) {
-  std::string name = text;
-  if (name.rfind("SIG", 0) == 0) name = name.substr(3);
-  for (int sig = 1; sig < NSIG; ++sig) {
-    const char* abbrev = sigabbrev_np(sig);
-    if (abbrev && name == abbrev) return sig;
-  }
-  try {
-    size_t used = 0;
-    int n = std::stoi(text, &used);
-    if (used == text.size() && n > 0 && n < NSIG) return n;
-  } catch (const std::exception&) {
-  }
-  throw usage_error(fmt::format("{} {}: unknown signal", option, text));
 }
 
 // Per phase, in the order of the marks: the distinct syscalls, and those seen only there.
@@ -83,24 +64,6 @@ void print_phases(const ev::Evidence& e) {
   }
 }
 
-// What the lifecycle options ask for: wait until ready, run traffic, optionally reload,
-// then stop the workload. Runs on its own thread beside the recorder's loop.
-struct Lifecycle {
-  std::optional<tracer::Readiness> ready;
-  double ready_timeout = 30;
-  std::string traffic;
-  std::string reload_traffic;
-  bool reload = false;
-  int reload_signal = SIGHUP;
-  int stop_signal = SIGTERM;
-  double stop_timeout = 10;
-  bool drives() const { return ready.has_value() || !traffic.empty() || reload; }
-};
-
-struct LifecycleOutcome {
-  std::string failure;  // empty: everything the lifecycle asked for succeeded
-};
-
 }  // namespace
 
 int cmd_record(const Args& args) {
@@ -112,17 +75,10 @@ int cmd_record(const Args& args) {
       ("checkpoint", po::value<double>(), "write the evidence every SECONDS while recording")
       ("mode", po::value<std::string>()->default_value("auto"), "auto, seccomp or ptrace-syscall")
       ("control", po::value<std::string>(), "control socket for 'syscribe mark' (default: /tmp/syscribe-PID.sock)")
-      ("ready", po::value<std::string>(), "the workload is serving once this holds: tcp:HOST:PORT, unix:PATH, file:PATH, delay:SECONDS")
-      ("ready-timeout", po::value<double>()->default_value(30), "seconds to wait for --ready before giving up")
-      ("traffic", po::value<std::string>(), "shell command run (untraced) once ready; then the workload is stopped")
-      ("reload", "after the traffic, send the reload signal, wait until ready, run the traffic again")
-      ("reload-traffic", po::value<std::string>(), "run this instead of --traffic after the reload")
-      ("reload-signal", po::value<std::string>()->default_value("HUP"), "the signal that makes the workload reload")
-      ("stop-signal", po::value<std::string>()->default_value("TERM"), "the signal that stops the workload")
-      ("stop-timeout", po::value<double>()->default_value(10), "seconds to wait after the stop signal before SIGKILL")
       ("profile", po::value<std::string>(), "also generate a profile from the evidence (as 'syscribe generate EVIDENCE -o PROFILE')")
       ("review", po::value<std::string>(), "with --profile: review decisions to apply (see 'syscribe generate --help')")
       ("quiet,q", "no live status line and no summary");
+  add_lifecycle_options(opts);
   auto p = parse_args("record",
                       "syscribe record [OPTIONS] -- CMD [ARGS...]\n"
                       "       syscribe record [OPTIONS] -p PID [-p PID...]",
@@ -153,15 +109,7 @@ int cmd_record(const Args& args) {
   if (ro.command.empty() && ro.pids.empty()) throw usage_error("give a command after '--' or -p PID (see 'syscribe record --help')");
   if (!ro.command.empty() && !ro.pids.empty()) throw usage_error("give either a command or -p PID, not both");
   ro.results = p.vm.count("results") > 0;
-  Lifecycle life;
-  if (p.vm.count("ready")) life.ready = tracer::parse_readiness(p.vm["ready"].as<std::string>());
-  life.ready_timeout = p.vm["ready-timeout"].as<double>();
-  if (p.vm.count("traffic")) life.traffic = p.vm["traffic"].as<std::string>();
-  if (p.vm.count("reload-traffic")) life.reload_traffic = p.vm["reload-traffic"].as<std::string>();
-  life.reload = p.vm.count("reload") > 0;
-  life.reload_signal = parse_signal(p.vm["reload-signal"].as<std::string>(), "--reload-signal");
-  life.stop_signal = parse_signal(p.vm["stop-signal"].as<std::string>(), "--stop-signal");
-  life.stop_timeout = p.vm["stop-timeout"].as<double>();
+  tracer::LifecyclePlan life = lifecycle_plan(p.vm);
   if (life.drives() && ro.command.empty()) throw usage_error("--ready, --traffic and --reload need a launched command, not -p");
   if (life.ready || life.drives()) {
     ro.first_phase = "startup";
@@ -209,55 +157,11 @@ int cmd_record(const Args& args) {
   };
   // The lifecycle driver: only the recorder's thread may touch ptrace, so it acts through
   // the recorder's thread-safe requests (phase switches, signals to the main process).
-  LifecycleOutcome outcome;
-  std::mutex mu;
-  std::condition_variable finished_cv;
-  bool finished = false;
-  volatile bool cancel = false;
-  std::thread driver;
-  if (life.drives()) {
-    driver = std::thread([&] {
-      auto ready = [&](const char* when) {
-        if (!life.ready) return true;
-        if (tracer::wait_ready(*life.ready, life.ready_timeout, &cancel)) return true;
-        if (!cancel)
-          outcome.failure = fmt::format("the workload was not ready ({}) within {} s {}", life.ready->text,
-                                        life.ready_timeout, when);
-        return false;
-      };
-      auto traffic = [&](const std::string& cmd) {
-        if (cmd.empty()) return true;
-        int status = tracer::run_untraced(cmd);
-        if (status != 0) outcome.failure = fmt::format("the traffic command failed (exit status {}): {}", status, cmd);
-        return status == 0;
-      };
-      bool ok = ready("after launch");
-      if (ok && life.ready) rec.phases().switch_to("serving", "ready " + life.ready->text);
-      if (ok) ok = traffic(life.traffic);
-      if (ok && life.reload) {
-        rec.request_signal(life.reload_signal);
-        ok = ready("after the reload") && traffic(life.reload_traffic.empty() ? life.traffic : life.reload_traffic);
-      }
-      if (cancel) return;
-      if (life.traffic.empty() && !life.reload && ok) return;  // --ready alone: the workload ends by itself
-      rec.request_signal(life.stop_signal);
-      std::unique_lock<std::mutex> lock(mu);
-      if (!finished_cv.wait_for(lock, std::chrono::duration<double>(life.stop_timeout), [&] { return finished; })) {
-        outcome.failure += fmt::format("{}the workload did not stop within {} s of SIG{}: killed",
-                                       outcome.failure.empty() ? "" : "; ", life.stop_timeout,
-                                       sigabbrev_np(life.stop_signal));
-        rec.request_signal(SIGKILL);
-      }
-    });
-  }
+  tracer::LifecycleDriver driver(
+      life, {[&](const std::string& phase, const std::string& source) { rec.phases().switch_to(phase, source); },
+             [&](int sig) { rec.request_signal(sig); }});
   tracer::RecordResult res = rec.run(tick);
-  {
-    std::lock_guard<std::mutex> lock(mu);
-    finished = true;
-    cancel = true;
-  }
-  finished_cv.notify_all();
-  if (driver.joinable()) driver.join();
+  driver.finished();
   progress.clear();
   ev::Evidence evidence = rec.evidence();
   ev::write_evidence(out, evidence);
@@ -272,19 +176,7 @@ int cmd_record(const Args& args) {
     if (quiet) gen_args.push_back("--quiet");
     if (int rc = cmd_generate(gen_args); rc != 0) return rc;
   }
-  if (life.drives()) {
-    if (!outcome.failure.empty()) {
-      std::cerr << "syscribe record: " << outcome.failure << "\n";
-      return kExitFailure;
-    }
-    bool stopped_by_us = res.exit_status == 128 + life.stop_signal;
-    if (res.exit_status != 0 && !stopped_by_us) {
-      std::cerr << fmt::format("syscribe record: the workload exited with status {} during its lifecycle\n",
-                               res.exit_status);
-      return res.exit_status;
-    }
-    return 0;
-  }
+  if (life.drives()) return lifecycle_exit(life, driver.failure(), res.exit_status, "record");
   return res.exit_status;
 }
 

@@ -4,6 +4,7 @@
 // --complain lets the denied calls proceed and writes them as evidence to fold back in.
 #include <algorithm>
 #include <csignal>
+#include <cstring>
 #include <iostream>
 #include <linux/seccomp.h>
 #include <map>
@@ -12,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include "cli/lifecycle_options.h"
 #include "cli/options.h"
 #include "core/error.h"
 #include "core/host.h"
@@ -117,13 +119,18 @@ int cmd_run(const Args& args) {
       ("output,o", po::value<std::string>(), "write the denied calls as evidence to this file")
       ("fail-on-denial", "exit 4 when the profile denied at least one call (for CI)")
       ("quiet,q", "no report on stderr (the exit status still tells)");
+  add_lifecycle_options(opts);
   auto p = parse_args("run", "syscribe run --profile PROFILE [OPTIONS] -- CMD [ARGS...]",
                       "Runs CMD under PROFILE as a container runtime would (libseccomp compiles it and the\n"
                       "filter is loaded before exec), and reports every call the profile denies: syscall,\n"
                       "arch, arguments by name, process and how often. Denials reach syscribe through\n"
                       "seccomp user notification, so ERRNO verdicts are exact; KILL and TRAP verdicts are\n"
                       "delivered as SIGSYS, which a workload that handles SIGSYS survives.\n"
-                      "Exit status: the workload's; 4 with --fail-on-denial when anything was denied.\n\n"
+                      "Exit status: the workload's; 4 with --fail-on-denial when anything was denied.\n"
+                      "The lifecycle options work as in 'syscribe record': with --ready, denials are\n"
+                      "reported per phase (startup, serving, reload, shutdown); with --traffic the\n"
+                      "workload is driven through ready, traffic, reload and stop, and a failure of any\n"
+                      "of them exits 1.\n\n"
                       "Examples:\n"
                       "  syscribe run --profile profile.json -- ./server --port 8080\n"
                       "  syscribe run --profile profile.json --complain -o missing.evidence.json -- ./server\n"
@@ -137,6 +144,7 @@ int cmd_run(const Args& args) {
   const bool quiet = p.vm.count("quiet") > 0;
   const std::string profile_path = p.vm["profile"].as<std::string>();
   std::string out_path = p.vm.count("output") ? p.vm["output"].as<std::string>() : "";
+  tracer::LifecyclePlan life = lifecycle_plan(p.vm);
 
   gen::Profile profile = gen::read_profile(profile_path);
   gen::Evaluator verdicts(profile, {}, profile_path);
@@ -146,7 +154,7 @@ int cmd_run(const Args& args) {
   std::vector<uint8_t> bpf = gen::export_bpf(compiled.ctx.get());
   std::string path = tracer::resolve_command(p.command[0]);
 
-  tracer::PhaseClock clock("run", "launch");
+  tracer::PhaseClock clock(life.drives() ? "startup" : "run", "launch");
   tracer::Aggregator agg;
   std::mutex mu;
   std::map<DenialKey, DenialStats> denials;
@@ -167,6 +175,15 @@ int cmd_run(const Args& args) {
   sigaction(SIGTERM, &sa, nullptr);
   sigaction(SIGHUP, &sa, nullptr);
   sup.start();
+  // No tracer sees signal delivery here, so the driver marks reload and shutdown itself
+  // when it sends those signals.
+  tracer::LifecycleDriver driver(
+      life, {[&](const std::string& phase, const std::string& source) { clock.switch_to(phase, source); },
+             [&](int sig) {
+               if (sig == life.reload_signal) clock.switch_to("reload", fmt::format("signal SIG{}", sigabbrev_np(sig)));
+               if (sig == life.stop_signal) clock.switch_to("shutdown", fmt::format("signal SIG{}", sigabbrev_np(sig)));
+               sup.signal(sig);
+             }});
 
   tracer::SupervisedRun result = sup.run([&](const tracer::Notification& n) {
     tracer::Response resp;
@@ -229,6 +246,7 @@ int cmd_run(const Args& args) {
     return resp;
   });
 
+  driver.finished();
   uint64_t total = 0;
   for (const auto& [k, d] : denials) total += d.count;
   if (!quiet) {
@@ -266,6 +284,7 @@ int cmd_run(const Args& args) {
     if (!quiet) std::cerr << fmt::format("syscribe run: denied calls written as evidence to {}\n", out_path);
   }
   if (!denials.empty() && p.vm.count("fail-on-denial")) return kExitDenied;
+  if (life.drives()) return lifecycle_exit(life, driver.failure(), result.exit_status, "run");
   return result.exit_status;
 }
 

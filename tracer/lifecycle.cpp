@@ -1,6 +1,7 @@
 #include "tracer/lifecycle.h"
 
 #include <cerrno>
+#include <cstring>
 #include <chrono>
 #include <fcntl.h>
 #include <netdb.h>
@@ -132,6 +133,57 @@ int run_untraced(const std::string& command) {
   close(status_pipe[0]);
   // The runner itself is reaped by whoever waits for our children (the recorder's loop).
   return n == static_cast<ssize_t>(sizeof code) ? code : 127;
+}
+
+LifecycleDriver::LifecycleDriver(LifecyclePlan plan, LifecycleHooks hooks)
+    : plan_(std::move(plan)), hooks_(std::move(hooks)) {
+  if (plan_.drives()) thread_ = std::thread([this] { drive(); });
+}
+
+LifecycleDriver::~LifecycleDriver() { finished(); }
+
+void LifecycleDriver::finished() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    finished_ = true;
+    cancel_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+bool LifecycleDriver::ready(const char* when) {
+  if (!plan_.ready) return true;
+  if (wait_ready(*plan_.ready, plan_.ready_timeout, &cancel_)) return true;
+  if (!cancel_)
+    failure_ = fmt::format("the workload was not ready ({}) within {} s {}", plan_.ready->text, plan_.ready_timeout, when);
+  return false;
+}
+
+bool LifecycleDriver::traffic(const std::string& command) {
+  if (command.empty()) return true;
+  int status = run_untraced(command);
+  if (status != 0) failure_ = fmt::format("the traffic command failed (exit status {}): {}", status, command);
+  return status == 0;
+}
+
+void LifecycleDriver::drive() {
+  bool ok = ready("after launch");
+  if (ok && plan_.ready) hooks_.switch_phase("serving", "ready " + plan_.ready->text);
+  if (ok) ok = traffic(plan_.traffic);
+  if (ok && plan_.reload) {
+    hooks_.send_signal(plan_.reload_signal);
+    ok = ready("after the reload") && traffic(plan_.reload_traffic.empty() ? plan_.traffic : plan_.reload_traffic);
+  }
+  if (cancel_) return;
+  if (plan_.traffic.empty() && !plan_.reload && ok) return;  // --ready alone: the workload ends by itself
+  hooks_.send_signal(plan_.stop_signal);
+  std::unique_lock<std::mutex> lock(mu_);
+  if (!cv_.wait_for(lock, std::chrono::duration<double>(plan_.stop_timeout), [this] { return finished_; })) {
+    failure_ += fmt::format("{}the workload did not stop within {} s of SIG{}: killed", failure_.empty() ? "" : "; ",
+                            plan_.stop_timeout, sigabbrev_np(plan_.stop_signal));
+    hooks_.send_signal(SIGKILL);
+  }
 }
 
 }  // namespace syscribe::tracer

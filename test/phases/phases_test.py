@@ -61,6 +61,26 @@ check('pid-file removal in shutdown', 'unlink' in calls.get('shutdown', set()) o
 check('pid file gone', not os.path.exists(pidfile), '')
 check('summary lists what only shutdown did', 'phase shutdown:' in p.stderr and 'only here:' in p.stderr, p.stderr[-400:])
 
+# The same lifecycle under the profile generated from it runs clean; under a profile built
+# from startup alone, `run` reports what serving, reload and shutdown need, by phase.
+full = os.path.join(T, 'full.json')
+startup_only = os.path.join(T, 'startup.json')
+subprocess.run([S, 'generate', '-q', out, '-o', full], check=True)
+subprocess.run([S, 'generate', '-q', out, '--phases', 'startup', '-o', startup_only], check=True)
+lifecycle = ['--ready', f'tcp:127.0.0.1:{port}', '--traffic', f'{TRAFFIC} {url} t', '--reload']
+p = subprocess.run([S, 'run', '--profile', full, '--fail-on-denial', *lifecycle, '--', WEBHOOK, '--config', cfg],
+                   capture_output=True, text=True, timeout=120)
+check('run under the full profile: the lifecycle succeeds with no denial', p.returncode == 0 and
+      'denied nothing' in p.stderr, f'exit {p.returncode}: {p.stderr[-600:]}')
+p = subprocess.run([S, 'run', '--profile', startup_only, '--complain', *lifecycle, '--', WEBHOOK, '--config', cfg],
+                   capture_output=True, text=True, timeout=120)
+check('run under a startup-only profile: accept4 reported in phase serving',
+      any(l.split()[:1] in (['accept4'], ['accept']) and 'in phase serving' in l for l in p.stderr.splitlines()),
+      p.stderr[-800:])
+check('run under a startup-only profile: the shutdown path reported in phase shutdown',
+      any(l.split()[:1] in (['unlink'], ['unlinkat']) and 'in phase shutdown' in l for l in p.stderr.splitlines()),
+      p.stderr[-800:])
+
 # Never ready: the timeout error, the workload stopped, the evidence still written.
 out2 = os.path.join(T, 'never.json')
 p = subprocess.run([S, 'record', '-q', '-o', out2, '--ready', f'tcp:127.0.0.1:{free_port()}', '--ready-timeout', '1',

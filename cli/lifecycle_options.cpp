@@ -1,0 +1,67 @@
+#include "cli/lifecycle_options.h"
+
+#include <csignal>
+#include <cstring>
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "core/error.h"
+
+namespace syscribe::cli {
+
+int parse_signal(const std::string& text, const char* option) {
+  std::string name = text.rfind("SIG", 0) == 0 ? text.substr(3) : text;
+  for (int sig = 1; sig < NSIG; ++sig) {
+    const char* abbrev = sigabbrev_np(sig);
+    if (abbrev && name == abbrev) return sig;
+  }
+  try {
+    size_t used = 0;
+    int n = std::stoi(text, &used);
+    if (used == text.size() && n > 0 && n < NSIG) return n;
+  } catch (const std::exception&) {
+  }
+  throw usage_error(fmt::format("{} {}: unknown signal", option, text));
+}
+
+void add_lifecycle_options(po::options_description& opts) {
+  opts.add_options()
+      ("ready", po::value<std::string>(), "the workload is serving once this holds: tcp:HOST:PORT, unix:PATH, file:PATH, delay:SECONDS")
+      ("ready-timeout", po::value<double>()->default_value(30), "seconds to wait for --ready before giving up")
+      ("traffic", po::value<std::string>(), "shell command run (untraced) once ready; then the workload is stopped")
+      ("reload", "after the traffic, send the reload signal, wait until ready, run the traffic again")
+      ("reload-traffic", po::value<std::string>(), "run this instead of --traffic after the reload")
+      ("reload-signal", po::value<std::string>()->default_value("HUP"), "the signal that makes the workload reload")
+      ("stop-signal", po::value<std::string>()->default_value("TERM"), "the signal that stops the workload")
+      ("stop-timeout", po::value<double>()->default_value(10), "seconds to wait after the stop signal before SIGKILL");
+}
+
+tracer::LifecyclePlan lifecycle_plan(const po::variables_map& vm) {
+  tracer::LifecyclePlan plan;
+  if (vm.count("ready")) plan.ready = tracer::parse_readiness(vm["ready"].as<std::string>());
+  plan.ready_timeout = vm["ready-timeout"].as<double>();
+  if (vm.count("traffic")) plan.traffic = vm["traffic"].as<std::string>();
+  if (vm.count("reload-traffic")) plan.reload_traffic = vm["reload-traffic"].as<std::string>();
+  plan.reload = vm.count("reload") > 0;
+  plan.reload_signal = parse_signal(vm["reload-signal"].as<std::string>(), "--reload-signal");
+  plan.stop_signal = parse_signal(vm["stop-signal"].as<std::string>(), "--stop-signal");
+  plan.stop_timeout = vm["stop-timeout"].as<double>();
+  return plan;
+}
+
+int lifecycle_exit(const tracer::LifecyclePlan& plan, const std::string& failure, int workload_status,
+                   const std::string& command_name) {
+  if (!failure.empty()) {
+    std::cerr << "syscribe " << command_name << ": " << failure << "\n";
+    return kExitFailure;
+  }
+  if (workload_status != 0 && workload_status != 128 + plan.stop_signal) {
+    std::cerr << fmt::format("syscribe {}: the workload exited with status {} during its lifecycle\n", command_name,
+                             workload_status);
+    return workload_status;
+  }
+  return 0;
+}
+
+}  // namespace syscribe::cli
