@@ -1,7 +1,20 @@
 #!/usr/bin/env bash
-# The README's test command: installs what is missing, builds, and runs every test suite.
+# The README's test command: installs what is missing, builds, and runs every test suite;
+# then runs them again (all but the container end-to-end suite) in a second build with
+# AddressSanitizer and UndefinedBehaviorSanitizer. SYSCRIBE_NO_SANITIZE=1 skips that pass.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --test
 scripts/e2e-setup.sh --servers >/dev/null || echo "test: container runtimes unavailable; the e2e runtime tests will skip" >&2
 meson test -C build --print-errorlogs "$@"
+
+if [ "${SYSCRIBE_NO_SANITIZE:-0}" != 1 ]; then
+  echo "test: again under AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/)"
+  if [ ! -f build-asan/build.ninja ]; then
+    meson setup build-asan -Dsanitize=true >/dev/null
+  fi
+  ninja -C build-asan
+  # detect_leaks: LeakSanitizer stops the process with ptrace, which a tracee cannot allow.
+  ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+    meson test -C build-asan --print-errorlogs --no-suite e2e "$@"
+fi
