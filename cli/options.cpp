@@ -1,5 +1,6 @@
 #include "cli/options.h"
 
+#include <algorithm>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -66,6 +67,13 @@ ParsedArgs parse_args(std::string_view name, std::string_view usage, std::string
       return out;
     }
     po::notify(out.vm);
+  } catch (const po::error_with_option_name& e) {
+    // Boost 1.74 fills "%value%"-style placeholders in what() and loops forever when the
+    // user's own text contains one (found by fuzzing): then say it without the value.
+    bool has_percent = std::any_of(ours.begin(), ours.end(),
+                                   [](const std::string& a) { return a.find('%') != std::string::npos; });
+    std::string what = has_percent ? fmt::format("invalid use of option '{}'", e.get_option_name()) : e.what();
+    throw usage_error(fmt::format("{} (see 'syscribe {} --help')", what, name));
   } catch (const po::error& e) {
     throw usage_error(fmt::format("{} (see 'syscribe {} --help')", e.what(), name));
   }

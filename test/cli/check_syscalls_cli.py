@@ -121,6 +121,10 @@ check("syscalls --help", rc == 0 and "--arch" in out and "--list" in out, f"exit
 rc, out, err = run("no-such-command")
 check("unknown command", rc == 2 and err.count("\n") == 1 and "unknown command 'no-such-command'" in err,
       f"exit {rc}, {err!r}")
+# Found by fuzzing: Boost.Program_options looped forever building the message when the
+# bad value itself held a placeholder such as %value%.
+expect_usage_error(["record", "-p", "%value%", "--", "true"], "invalid use of option '--pid'")
+expect_usage_error(["record", "-p", "abc", "--", "true"], "the argument ('abc') for option '--pid' is invalid")
 
 for f in failures:
     print("FAIL", f)
