@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 build_pkgs=(g++ pkg-config python3 meson ninja-build libseccomp-dev libboost-program-options-dev
-            libfmt-dev nlohmann-json3-dev catch2 libyaml-cpp-dev)
+            libfmt-dev nlohmann-json3-dev catch2 libyaml-cpp-dev
+            curl)  # curl: the example webhook's traffic script (quickstart and tests)
 # Tests: strace is the oracle for the tracer tests; gcc-multilib builds the 32-bit test
 # program; the -cross header packages let the table test check every arch's numbers;
 # podman/crun/runc/busybox-static run the end-to-end container tests.

@@ -17,6 +17,7 @@
 #include <fmt/format.h>
 
 #include "core/error.h"
+#include "core/host.h"
 #include "tracer/aggregate.h"
 #include "tracer/attach.h"
 #include "tracer/launch.h"
@@ -48,21 +49,6 @@ std::atomic<uint64_t> g_signals{0};
 void on_signal(int sig) { g_signals.fetch_or(uint64_t{1} << sig, std::memory_order_relaxed); }
 
 uint64_t bit(int sig) { return uint64_t{1} << sig; }
-
-std::string utc_now_iso() {
-  time_t t = time(nullptr);
-  tm tmv;
-  gmtime_r(&t, &tmv);
-  char buf[32];
-  strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tmv);
-  return buf;
-}
-
-std::string kernel_release() {
-  utsname u;
-  if (uname(&u) != 0) return "";
-  return u.release;
-}
 
 // True when sig is pending for the process (shared or its leader's own queue).
 bool signal_pending(pid_t pid, int sig) {
