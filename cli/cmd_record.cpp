@@ -132,7 +132,18 @@ int cmd_record(const Args& args) {
   }
   if (p.vm.count("review") && profile_out.empty()) throw usage_error("--review needs --profile");
 
+  // The recorder owns the phase clock, so the watch asks through this pointer, set below.
+  tracer::Recorder* recorder = nullptr;
+  auto phase_now = [&recorder] { return recorder->phases().current_name(); };
+  ReadyWatch watch = ready_watch(life, phase_now);
+  if (watch.syscall)
+    ro.on_main_syscall = [&watch, phase_now](const tracer::SyscallStop& s) { watch.main_syscall(s.arch, s.nr, phase_now); };
+  if (watch.tap) {
+    ro.stdout_fd = watch.tap->child_stdout();
+    ro.stderr_fd = watch.tap->child_stderr();
+  }
   tracer::Recorder rec(std::move(ro));
+  recorder = &rec;
   // The socket exists before the workload starts, which inherits its path.
   std::string control = p.vm.count("control") ? p.vm["control"].as<std::string>() : tracer::default_control_path();
   tracer::ControlSocket control_socket(control, rec.phases());
@@ -140,6 +151,7 @@ int cmd_record(const Args& args) {
   tracer::Progress progress(STDERR_FILENO, !quiet);
   double next_checkpoint = checkpoint;
   rec.start();
+  if (watch.tap) watch.tap->started();
   // Progress and checkpoints run from the main loop, between stops: the aggregate is
   // consistent there without locks.
   auto tick = [&] {
@@ -162,6 +174,7 @@ int cmd_record(const Args& args) {
              [&](int sig) { rec.request_signal(sig); }});
   tracer::RecordResult res = rec.run(tick);
   driver.finished();
+  if (watch.tap) watch.tap->finish();
   progress.clear();
   ev::Evidence evidence = rec.evidence();
   ev::write_evidence(out, evidence);

@@ -36,8 +36,9 @@ constexpr const char* kNotify = "SCMP_ACT_NOTIFY";
 
 // The profile with every action other than ALLOW turned into NOTIFY, so each call the
 // real profile would not simply allow reaches us; the verdict then comes from the real
-// profile's own compiled filter (gen::Evaluator).
-gen::Profile notifying(const gen::Profile& p) {
+// profile's own compiled filter (gen::Evaluator). `watched` (--ready syscall:NAME)
+// notifies whatever the profile says, so its first call by the main process is seen.
+gen::Profile notifying(const gen::Profile& p, const sys::SyscallInfo* watched) {
   gen::Profile q = p;
   auto convert = [](std::string& action, std::optional<uint32_t>& errno_ret) {
     if (action != "SCMP_ACT_ALLOW") {
@@ -47,6 +48,14 @@ gen::Profile notifying(const gen::Profile& p) {
   };
   convert(q.default_action, q.default_errno_ret);
   for (auto& r : q.syscalls) convert(r.action, r.errno_ret);
+  if (watched) {
+    for (auto& r : q.syscalls) std::erase(r.names, std::string(watched->name));
+    std::erase_if(q.syscalls, [](const gen::Rule& r) { return r.names.empty(); });
+    gen::Rule w;
+    w.names.push_back(std::string(watched->name));
+    w.action = kNotify;
+    q.syscalls.push_back(std::move(w));
+  }
   return q;
 }
 
@@ -148,19 +157,22 @@ int cmd_run(const Args& args) {
 
   gen::Profile profile = gen::read_profile(profile_path);
   gen::Evaluator verdicts(profile, {}, profile_path);
-  gen::Profile notify = notifying(profile);
+  tracer::PhaseClock clock(life.drives() ? "startup" : "run", "launch");
+  auto phase_now = [&clock] { return clock.current_name(); };
+  ReadyWatch watch = ready_watch(life, phase_now);
+  gen::Profile notify = notifying(profile, watch.syscall);
   auto arches = gen::effective_arches(notify, sys::host_arch());
   gen::Compiled compiled = gen::compile_profile(notify, arches, {}, profile_path);
   std::vector<uint8_t> bpf = gen::export_bpf(compiled.ctx.get());
   std::string path = tracer::resolve_command(p.command[0]);
 
-  tracer::PhaseClock clock(life.drives() ? "startup" : "run", "launch");
   tracer::Aggregator agg;
   std::mutex mu;
   std::map<DenialKey, DenialStats> denials;
   std::string started = utc_now_iso();
 
   tracer::NotifySupervisor sup(path, p.command, std::move(bpf), filter_flags(profile));
+  if (watch.tap) sup.redirect_output(watch.tap->child_stdout(), watch.tap->child_stderr());
   // Like a shell waiting for a foreground job: Ctrl-C and Ctrl-\ reach the workload (same
   // process group) and not us; TERM and HUP sent to us are passed on.
   static tracer::NotifySupervisor* forward_to = nullptr;
@@ -175,6 +187,7 @@ int cmd_run(const Args& args) {
   sigaction(SIGTERM, &sa, nullptr);
   sigaction(SIGHUP, &sa, nullptr);
   sup.start();
+  if (watch.tap) watch.tap->started();
   // No tracer sees signal delivery here, so the driver marks reload and shutdown itself
   // when it sends those signals.
   tracer::LifecycleDriver driver(
@@ -198,6 +211,8 @@ int cmd_run(const Args& args) {
       verdict = verdicts.evaluate(*n.arch, static_cast<int64_t>(n.nr), n.args);
     }
     uint32_t action = verdict & SECCOMP_RET_ACTION_FULL;
+    if (watch.syscall && n.arch && tracer::read_task_status(n.pid).tgid == sup.pid())
+      watch.main_syscall(*n.arch, n.nr, phase_now);
     switch (action) {
       case SECCOMP_RET_ALLOW:
       case SECCOMP_RET_LOG:
@@ -247,6 +262,7 @@ int cmd_run(const Args& args) {
   });
 
   driver.finished();
+  if (watch.tap) watch.tap->finish();
   uint64_t total = 0;
   for (const auto& [k, d] : denials) total += d.count;
   if (!quiet) {

@@ -27,7 +27,7 @@ int parse_signal(const std::string& text, const char* option) {
 
 void add_lifecycle_options(po::options_description& opts) {
   opts.add_options()
-      ("ready", po::value<std::string>(), "the workload is serving once this holds: tcp:HOST:PORT, unix:PATH, file:PATH, delay:SECONDS")
+      ("ready", po::value<std::string>(), "the workload is serving once this holds: tcp:HOST:PORT, unix:PATH, file:PATH, delay:SECONDS, syscall:NAME (the main process's first call), log:REGEX (a line of its stdout/stderr, passed through)")
       ("ready-timeout", po::value<double>()->default_value(30), "seconds to wait for --ready before giving up")
       ("traffic", po::value<std::string>(), "shell command run (untraced) once ready; then the workload is stopped")
       ("reload", "after the traffic, send the reload signal, wait until ready, run the traffic again")
@@ -48,6 +48,22 @@ tracer::LifecyclePlan lifecycle_plan(const po::variables_map& vm) {
   plan.stop_signal = parse_signal(vm["stop-signal"].as<std::string>(), "--stop-signal");
   plan.stop_timeout = vm["stop-timeout"].as<double>();
   return plan;
+}
+
+ReadyWatch ready_watch(const tracer::LifecyclePlan& plan, std::function<std::string()> phase) {
+  ReadyWatch w;
+  if (!plan.ready || !plan.ready->event) return w;
+  w.event = plan.ready->event;
+  if (plan.ready->kind == tracer::Readiness::Kind::syscall) {
+    w.syscall = sys::find(plan.ready->syscall);
+    if (!w.syscall) throw usage_error(fmt::format("--ready {}: unknown syscall '{}'", plan.ready->text, plan.ready->syscall));
+    if (!w.syscall->exists_on(sys::host_arch()))
+      std::cerr << fmt::format("syscribe: warning: --ready {}: {} has no number on {}\n", plan.ready->text,
+                               plan.ready->syscall, sys::arch_name(sys::host_arch()));
+  } else {
+    w.tap = std::make_unique<tracer::OutputTap>(plan.ready->pattern, plan.ready->event, std::move(phase));
+  }
+  return w;
 }
 
 int lifecycle_exit(const tracer::LifecyclePlan& plan, const std::string& failure, int workload_status,

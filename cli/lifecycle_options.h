@@ -1,10 +1,14 @@
 // The lifecycle options record and run share: --ready, --traffic, --reload, ...
 #pragma once
 
+#include <functional>
+#include <memory>
 #include <string>
 
 #include "cli/options.h"
+#include "syscalls-tables/syscalls.h"
 #include "tracer/lifecycle.h"
+#include "tracer/output_tap.h"
 
 namespace syscribe::cli {
 
@@ -16,6 +20,21 @@ tracer::LifecyclePlan lifecycle_plan(const po::variables_map& vm);
 // otherwise the workload's status.
 int lifecycle_exit(const tracer::LifecyclePlan& plan, const std::string& failure, int workload_status,
                    const std::string& command_name);
+// What a command wires into its launcher for the readiness the workload signals itself.
+struct ReadyWatch {
+  const sys::SyscallInfo* syscall = nullptr;  // --ready syscall:NAME
+  std::unique_ptr<tracer::OutputTap> tap;      // --ready log:REGEX
+  std::shared_ptr<tracer::ReadyEvent> event;
+
+  // For syscall:NAME: note a call of `nr` on `arch` by the main process in `phase`.
+  void main_syscall(sys::Arch arch, uint64_t nr, const std::function<std::string()>& phase) const {
+    if (syscall && event->armed() && sys::find(arch, static_cast<int64_t>(nr)) == syscall) event->note(phase());
+  }
+};
+// Resolves the syscall name (a usage Error when no arch knows it) and makes the output
+// tap; `phase` names the current phase for the tap's thread.
+ReadyWatch ready_watch(const tracer::LifecyclePlan& plan, std::function<std::string()> phase);
+
 // A signal by name ("TERM", "SIGTERM") or number; throws a usage Error naming `option`.
 int parse_signal(const std::string& text, const char* option);
 

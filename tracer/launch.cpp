@@ -114,6 +114,8 @@ Launched spawn_child(const LaunchSpec& spec) {
     while (read(go[0], &byte, 1) < 0 && errno == EINTR) {
     }
     close(go[0]);
+    if (spec.stdout_fd >= 0 && dup2(spec.stdout_fd, 1) < 0) child_fail("stdout", errno, 1);
+    if (spec.stderr_fd >= 0 && dup2(spec.stderr_fd, 2) < 0) child_fail("stderr", errno, 1);
     if (!spec.filter.empty()) {
       if (need_nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) child_fail("PR_SET_NO_NEW_PRIVS", errno, 1);
       if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0) child_fail("seccomp filter", errno, 1);

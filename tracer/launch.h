@@ -21,6 +21,8 @@ struct LaunchSpec {
   std::vector<std::string> argv;
   std::vector<sock_filter> filter;  // empty: no filter (ptrace-syscall mode)
   bool own_process_group = false;   // put the workload in its own group (terminal mode)
+  int stdout_fd = -1;               // >= 0: becomes the workload's stdout
+  int stderr_fd = -1;               // >= 0: becomes the workload's stderr
 };
 
 struct Launched {

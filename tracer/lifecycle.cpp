@@ -1,10 +1,12 @@
 #include "tracer/lifecycle.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <chrono>
 #include <fcntl.h>
 #include <netdb.h>
+#include <regex>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -49,6 +51,26 @@ bool unix_connects(const std::string& path) {
 
 }  // namespace
 
+void ReadyEvent::arm(const std::string& phase) {
+  std::lock_guard<std::mutex> lock(mu_);
+  want_ = phase;
+  fired_ = false;
+  armed_.store(true, std::memory_order_relaxed);
+}
+
+void ReadyEvent::note(const std::string& phase) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!armed_.load(std::memory_order_relaxed) || (!want_.empty() && want_ != phase)) return;
+  fired_ = true;
+  armed_.store(false, std::memory_order_relaxed);
+  cv_.notify_all();
+}
+
+bool ReadyEvent::wait(double seconds) {
+  std::unique_lock<std::mutex> lock(mu_);
+  return cv_.wait_for(lock, std::chrono::duration<double>(seconds), [this] { return fired_; });
+}
+
 Readiness parse_readiness(const std::string& spec) {
   Readiness r;
   r.text = spec;
@@ -56,7 +78,7 @@ Readiness parse_readiness(const std::string& spec) {
   std::string kind = spec.substr(0, colon);
   std::string rest = colon == std::string::npos ? "" : spec.substr(colon + 1);
   auto bad = [&](const std::string& why) {
-    return usage_error(fmt::format("--ready {}: {} (tcp:HOST:PORT, unix:PATH, file:PATH, delay:SECONDS)", spec, why));
+    return usage_error(fmt::format("--ready {}: {} (tcp:HOST:PORT, unix:PATH, file:PATH, delay:SECONDS, syscall:NAME, log:REGEX)", spec, why));
   };
   if (rest.empty()) throw bad("missing the part after the colon");
   if (kind == "tcp") {
@@ -81,6 +103,19 @@ Readiness parse_readiness(const std::string& spec) {
     } catch (const std::exception&) {
       throw bad("expected a number of seconds");
     }
+  } else if (kind == "syscall") {
+    r.kind = Readiness::Kind::syscall;
+    r.syscall = rest;
+    r.event = std::make_shared<ReadyEvent>();
+  } else if (kind == "log") {
+    r.kind = Readiness::Kind::log;
+    r.pattern = rest;
+    try {
+      std::regex check(rest);
+    } catch (const std::regex_error& e) {
+      throw bad(fmt::format("not a regular expression: {}", e.what()));
+    }
+    r.event = std::make_shared<ReadyEvent>();
   } else {
     throw bad(fmt::format("unknown kind '{}'", kind));
   }
@@ -99,10 +134,13 @@ bool wait_ready(const Readiness& r, double timeout, const volatile bool* cancel)
       case Readiness::Kind::unix_socket: ready = unix_connects(r.path); break;
       case Readiness::Kind::file: ready = access(r.path.c_str(), F_OK) == 0; break;
       case Readiness::Kind::delay: ready = elapsed() >= r.seconds; break;
+      case Readiness::Kind::syscall:
+      case Readiness::Kind::log: ready = r.event->wait(std::min(0.05, std::max(0.0, timeout - elapsed()))); break;
     }
     if (ready) return true;
     if (elapsed() >= timeout) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    // The workload's own events wake the wait above at once; the rest is polled.
+    if (!r.event) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
 }
 
@@ -172,6 +210,8 @@ void LifecycleDriver::drive() {
   if (ok && plan_.ready) hooks_.switch_phase("serving", "ready " + plan_.ready->text);
   if (ok) ok = traffic(plan_.traffic);
   if (ok && plan_.reload) {
+    // Armed before the signal goes out: only an event of the reload phase counts.
+    if (plan_.ready && plan_.ready->event) plan_.ready->event->arm("reload");
     hooks_.send_signal(plan_.reload_signal);
     ok = ready("after the reload") && traffic(plan_.reload_traffic.empty() ? plan_.traffic : plan_.reload_traffic);
   }

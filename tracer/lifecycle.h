@@ -2,9 +2,11 @@
 // readiness conditions and commands run beside the recording (traffic), untraced.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <csignal>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -12,15 +14,41 @@
 
 namespace syscribe::tracer {
 
+// Readiness the workload signals itself (syscall:NAME, log:REGEX). Whoever sees the
+// event (the recorder's loop, the output tap, the notification supervisor) calls note()
+// with the phase current then; the driver waits for one in the phase it expects. It
+// starts armed for an event in any phase (the first readiness after launch).
+class ReadyEvent {
+ public:
+  // From now on, wait for an event noted in `phase` (empty: any phase).
+  void arm(const std::string& phase);
+  // One relaxed load: callers skip their matching work while nothing waits.
+  bool armed() const { return armed_.load(std::memory_order_relaxed); }
+  void note(const std::string& phase);
+  // True once the awaited event happened; waits up to `seconds` for it.
+  bool wait(double seconds);
+
+ private:
+  std::atomic<bool> armed_{true};
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::string want_;
+  bool fired_ = false;
+};
+
 // A readiness condition: "tcp:HOST:PORT" (a connect succeeds), "unix:PATH" (likewise),
-// "file:PATH" (the file exists) or "delay:SECONDS".
+// "file:PATH" (the file exists), "delay:SECONDS", "syscall:NAME" (the main process's
+// first call of NAME) or "log:REGEX" (a line of the workload's stdout or stderr matches).
 struct Readiness {
-  enum class Kind { tcp, unix_socket, file, delay };
+  enum class Kind { tcp, unix_socket, file, delay, syscall, log };
   Kind kind = Kind::delay;
   std::string host;  // tcp
   std::string port;  // tcp
   std::string path;  // unix, file
   double seconds = 0;  // delay
+  std::string syscall;  // syscall: the name as given (checked against the tables by the caller)
+  std::string pattern;  // log: an ECMAScript regular expression, searched in each line
+  std::shared_ptr<ReadyEvent> event;  // syscall, log
   std::string text;  // as given, for messages and evidence marks
 };
 

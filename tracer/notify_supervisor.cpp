@@ -74,6 +74,8 @@ void NotifySupervisor::start() {
   if (child_ < 0) throw system_error("cannot fork", errno);
   if (child_ == 0) {
     for (int sig : {SIGINT, SIGQUIT, SIGTERM, SIGHUP}) ::signal(sig, SIG_DFL);
+    if (out_fd_ >= 0) dup2(out_fd_, 1);
+    if (err_fd_ >= 0) dup2(err_fd_, 2);
     if (geteuid() != 0) prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
     long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER | flags_, &prog);
     if (fd < 0) {

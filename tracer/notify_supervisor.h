@@ -55,6 +55,11 @@ class NotifySupervisor {
   NotifySupervisor(const NotifySupervisor&) = delete;
   NotifySupervisor& operator=(const NotifySupervisor&) = delete;
 
+  // Before start(): fds that become the workload's stdout and stderr (-1: keep ours).
+  void redirect_output(int out, int err) {
+    out_fd_ = out;
+    err_fd_ = err;
+  }
   // Starts the workload with the filter loaded. Throws Error when the kernel refuses the
   // filter or the listener cannot be taken.
   void start();
@@ -74,6 +79,8 @@ class NotifySupervisor {
   std::vector<std::string> argv_;
   std::vector<uint8_t> bpf_;
   unsigned flags_;
+  int out_fd_ = -1;
+  int err_fd_ = -1;
   pid_t child_ = -1;
   int listener_ = -1;
   std::atomic<bool> stop_{false};

@@ -254,6 +254,7 @@ struct Recorder::Impl {
     }
     t.pending = &agg.record(*p.id, clock.current(), stop, clock.now(), t.tid);
     if (stop.op == StopOp::seccomp && opt.on_seccomp_stop) opt.on_seccomp_stop(t.tid, stop);
+    if (opt.on_main_syscall && p.tgid == main) opt.on_main_syscall(stop);
   }
 
   void on_syscall_exit(Tracee& t, const SyscallStop& stop) {
@@ -473,6 +474,8 @@ struct Recorder::Impl {
     spec.argv = opt.command;
     if (seccomp_mode) spec.filter = opt.filter.empty() ? trace_all_filter() : opt.filter;
     spec.own_process_group = term.active();
+    spec.stdout_fd = opt.stdout_fd;
+    spec.stderr_fd = opt.stderr_fd;
     started = utc_now_iso();
     Launched child = spawn_child(spec);
     if (ptrace(PTRACE_SEIZE, child.pid, nullptr, ptrace_options()) != 0) {

@@ -43,6 +43,13 @@ struct RecordOptions {
   // seccomp stop after it is recorded (ret_data holds the filter's SECCOMP_RET_DATA).
   std::vector<sock_filter> filter;
   std::function<void(pid_t tid, const SyscallStop& stop)> on_seccomp_stop;
+  // Called for every recorded syscall of the launched main process (any of its threads),
+  // from the recorder's loop: what `--ready syscall:NAME` watches.
+  std::function<void(const SyscallStop& stop)> on_main_syscall;
+
+  // Launch mode: >= 0 replaces the workload's stdout / stderr (`--ready log:` taps them).
+  int stdout_fd = -1;
+  int stderr_fd = -1;
 };
 
 struct RecordResult {

@@ -85,6 +85,59 @@ check('run under a startup-only profile: the shutdown path reported in phase shu
       any(l.split()[:1] in (['unlink'], ['unlinkat']) and 'in phase shutdown' in l for l in p.stderr.splitlines()),
       p.stderr[-800:])
 
+# Readiness the workload signals itself. syscall:NAME: the main process's first call of its
+# event-loop syscall (taken from the recording above); after the reload, its first call in
+# the reload phase.
+loop_call = 'ppoll' if 'ppoll' in calls.get('serving', set()) else 'poll'
+out4 = os.path.join(T, 'syscall-ready.json')
+p = subprocess.run([S, 'record', '-q', '-o', out4, '--ready', f'syscall:{loop_call}', '--traffic', f'{TRAFFIC} {url} t',
+                    '--reload', '--', WEBHOOK, '--config', cfg], capture_output=True, text=True, timeout=120)
+check(f'--ready syscall:{loop_call}: the lifecycle (traffic, reload, stop) succeeds', p.returncode == 0,
+      f'exit {p.returncode}: {p.stderr[-500:]}')
+marks4 = [(m['phase'], m['source']) for m in json.load(open(out4))['recordings'][0]['marks']]
+check(f'--ready syscall:{loop_call}: four phases, serving marked by the syscall',
+      [m[0] for m in marks4] == ['startup', 'serving', 'reload', 'shutdown'] and
+      marks4[1][1] == f'ready syscall:{loop_call}', str(marks4))
+
+# log:REGEX: a line of the workload's output; the output still reaches our stdout unchanged.
+out5 = os.path.join(T, 'log-ready.json')
+ready_log = 'log:"msg":"(listening|configuration reloaded)"'
+p = subprocess.run([S, 'record', '-q', '-o', out5, '--ready', ready_log, '--traffic', f'{TRAFFIC} {url} t',
+                    '--reload', '--', WEBHOOK, '--config', cfg], capture_output=True, text=True, timeout=120)
+check('--ready log:REGEX: the lifecycle succeeds', p.returncode == 0, f'exit {p.returncode}: {p.stderr[-500:]}')
+marks5 = [(m['phase'], m['source']) for m in json.load(open(out5))['recordings'][0]['marks']]
+check('--ready log:REGEX: four phases, serving marked by the log line',
+      [m[0] for m in marks5] == ['startup', 'serving', 'reload', 'shutdown'] and marks5[1][1] == 'ready ' + ready_log,
+      str(marks5))
+# Our stdout holds the workload's log lines and the traffic script's "traffic: ..." lines.
+workload_lines = [l for l in p.stdout.splitlines() if not l.startswith('traffic: ')]
+try:
+    logged = [json.loads(l)['msg'] for l in workload_lines]
+except ValueError as e:
+    logged = [f'not a whole JSON line: {e}']
+check('--ready log:REGEX: the workload output passes through whole, line by line',
+      [m for m in logged if m != 'request'] == ['listening', 'configuration reloaded', 'stopped'],
+      str(logged[:12]))
+
+# The same two kinds in `run`: the full profile still runs clean.
+for ready in (f'syscall:{loop_call}', ready_log):
+    p = subprocess.run([S, 'run', '--profile', full, '--fail-on-denial', '--ready', ready, '--traffic',
+                        f'{TRAFFIC} {url} t', '--reload', '--', WEBHOOK, '--config', cfg],
+                       capture_output=True, text=True, timeout=120)
+    check(f'run --ready {ready}: the lifecycle succeeds with no denial', p.returncode == 0 and
+          'denied nothing' in p.stderr, f'exit {p.returncode}: {p.stderr[-600:]}')
+
+# A log line that never comes: the timeout error names it.
+p = subprocess.run([S, 'record', '-q', '-o', os.path.join(T, 'nolog.json'), '--ready', 'log:^never$',
+                    '--ready-timeout', '1', '--traffic', 'true', '--stop-timeout', '2', '--', 'sh', '-c',
+                    'echo almost; exec sleep 30'], capture_output=True, text=True, timeout=60)
+check('never logged: exit 1 with the timeout error, output passed through',
+      p.returncode == 1 and 'not ready (log:^never$) within 1 s' in p.stderr and p.stdout == 'almost\n',
+      f'exit {p.returncode}: {p.stdout!r} {p.stderr}')
+p = subprocess.run([S, 'record', '--ready', 'syscall:no_such_call', '--', 'true'], capture_output=True, text=True)
+check('unknown syscall in --ready: exit 2, one line', p.returncode == 2 and p.stderr.count('\n') == 1 and
+      "unknown syscall 'no_such_call'" in p.stderr, f'exit {p.returncode}: {p.stderr}')
+
 # Never ready: the timeout error, the workload stopped, the evidence still written.
 out2 = os.path.join(T, 'never.json')
 p = subprocess.run([S, 'record', '-q', '-o', out2, '--ready', f'tcp:127.0.0.1:{free_port()}', '--ready-timeout', '1',
