@@ -15,6 +15,7 @@
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "evidence/evidence.h"
+#include "generator/known.h"
 #include "tracer/control_socket.h"
 #include "cli/lifecycle_options.h"
 #include "tracer/progress.h"
@@ -77,6 +78,7 @@ int cmd_record(const Args& args) {
       ("control", po::value<std::string>(), "control socket for 'syscribe mark' (default: /tmp/syscribe-PID.sock)")
       ("profile", po::value<std::string>(), "also generate a profile from the evidence (as 'syscribe generate EVIDENCE -o PROFILE')")
       ("review", po::value<std::string>(), "with --profile: review decisions to apply (see 'syscribe generate --help')")
+      ("known", po::value<std::string>(), "incremental: syscalls this evidence or profile already covers (and whose arguments are not recorded) run without stopping; the evidence lists them as known")
       ("quiet,q", "no live status line and no summary");
   add_lifecycle_options(opts);
   auto p = parse_args("record",
@@ -97,6 +99,7 @@ int cmd_record(const Args& args) {
                       "  syscribe record -o app.evidence.json -- ./app --port 8080\n"
                       "  syscribe record --ready tcp:127.0.0.1:8080 --traffic './load.sh' --reload -- ./app\n"
                       "  syscribe record -p 1234          # attach; Ctrl-C detaches\n"
+                      "  syscribe record --known app.evidence.json -o app.new.json -- ./app   # only new behaviour stops\n"
                       "See docs/tracer.md.\n",
                       opts, args, /*takes_command=*/true);
   if (p.help) return 0;
@@ -142,6 +145,20 @@ int cmd_record(const Args& args) {
     ro.stdout_fd = watch.tap->child_stdout();
     ro.stderr_fd = watch.tap->child_stderr();
   }
+  std::vector<std::string> known;
+  if (p.vm.count("known")) {
+    if (!ro.pids.empty()) throw usage_error("--known needs a launched command: attach mode (-p) cannot install a filter");
+    if (ro.mode == tracer::Mode::ptrace_syscall) throw usage_error("--known needs --mode seccomp (or auto)");
+    std::set<std::string> names = gen::known_syscalls(p.vm["known"].as<std::string>());
+    if (watch.syscall) names.erase(std::string(watch.syscall->name));  // readiness must see it
+    std::vector<sys::Arch> arches{sys::host_arch()};
+    for (sys::Arch a : sys::compat_arches(sys::host_arch())) arches.push_back(a);
+    std::vector<uint8_t> bpf = gen::known_filter(names, arches);
+    ro.filter.resize(bpf.size() / sizeof(sock_filter));
+    std::memcpy(ro.filter.data(), bpf.data(), ro.filter.size() * sizeof(sock_filter));
+    ro.mode = tracer::Mode::seccomp;
+    known.assign(names.begin(), names.end());
+  }
   tracer::Recorder rec(std::move(ro));
   recorder = &rec;
   // The socket exists before the workload starts, which inherits its path.
@@ -177,9 +194,13 @@ int cmd_record(const Args& args) {
   if (watch.tap) watch.tap->finish();
   progress.clear();
   ev::Evidence evidence = rec.evidence();
+  for (auto& r : evidence.recordings) r.known = known;
   ev::write_evidence(out, evidence);
   if (!quiet) {
     print_summary(rec, res, out);
+    if (!known.empty())
+      std::cerr << fmt::format("syscribe record: {} known syscalls ran without stopping and were not counted (--known)\n",
+                               known.size());
     print_phases(evidence);
   }
   if (!profile_out.empty()) {

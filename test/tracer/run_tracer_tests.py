@@ -363,5 +363,38 @@ if selected('mark'):
     check('mark: no recording gives exit 1 and says so', m.returncode == 1 and 'no recording' in m.stderr,
           f'{m.returncode} {m.stderr}')
 
+if selected('known'):
+    # Incremental recording: what `empty` did runs without stopping when `files` is
+    # recorded with --known; only new behaviour (and argument-sensitive calls) is counted.
+    base = os.path.join(TMP, 'known-base.json')
+    subprocess.run([opt.syscribe, 'record', '-q', '-o', base, '--', prog('empty')], check=True)
+    with open(base) as f:
+        base_calls, _ = evidence_sets(json.load(f))
+    base_set = {n for calls in base_calls.values() for a, n in calls}
+    expect_new = {'renameat', 'unlinkat', 'mkdirat', 'pipe2', 'dup3'}
+    for label, known_file in (('evidence', base), ('profile', os.path.join(TMP, 'known-base.prof.json'))):
+        if label == 'profile':
+            subprocess.run([opt.syscribe, 'generate', '-q', base, '-o', known_file], check=True)
+        p, ev = record([prog('files'), TMP], extra=('--known', known_file))
+        if ev is None:
+            check(f'known ({label}): evidence written', False, p.stderr)
+            continue
+        calls, _ = evidence_sets(ev)
+        got = {n for c in calls.values() for a, n in c}
+        known = set(ev['recordings'][0].get('known', []))
+        check(f'known ({label}): new syscalls recorded', expect_new <= got, f'missing {sorted(expect_new - got)}')
+        check(f'known ({label}): known syscalls ran without stopping, listed as known',
+              {'brk', 'arch_prctl'} <= known and not (known & got), f'known {sorted(known)}; counted {sorted(got)}')
+        check(f'known ({label}): argument-sensitive calls still stop', 'execve' in got and 'execve' not in known
+              and ('mmap' not in base_set or 'mmap' in got), f'counted {sorted(got)}')
+    p = subprocess.run([opt.syscribe, 'record', '--known', base, '-p', '1'], capture_output=True, text=True)
+    check('known: with -p, a usage error', p.returncode == 2 and '--known' in p.stderr, f'{p.returncode} {p.stderr}')
+    bad = os.path.join(TMP, 'bad-known.json')
+    with open(bad, 'w') as f:
+        f.write('{"processes": [}')
+    p = subprocess.run([opt.syscribe, 'record', '--known', bad, '--', prog('empty')], capture_output=True, text=True)
+    check('known: malformed file, one line naming it', p.returncode != 0 and bad in p.stderr and
+          p.stderr.count('\n') == 1, f'{p.returncode} {p.stderr}')
+
 print(f'{len(failures)} failure(s)' if failures else 'all tracer tests passed')
 sys.exit(1 if failures else 0)
