@@ -5,14 +5,32 @@
 #
 #   scripts/e2e-setup.sh            # packages, containers.conf, hugetlb cgroup, busybox rootfs
 #   scripts/e2e-setup.sh --servers  # also nginx-light and redis-server and their rootfs
+#   scripts/e2e-setup.sh --webhook WEBHOOK PROBE
+#                                   # also a rootfs holding this build of the example webhook
+#                                   # (/usr/bin/webhook), its libraries and the probe (/probe)
 #
-# Idempotent: a second run changes nothing. Prints the cache dir on its last line.
+# Idempotent: a second run changes nothing. Prints the cache dir on its last line; with
+# --webhook, the webhook's root filesystem instead (named after the two binaries' contents,
+# so tests of two builds never share one).
 # Exit status 77 (meson's "skip") when the machine cannot host the runtimes (not root).
 set -euo pipefail
 
 cache="${SYSCRIBE_E2E_CACHE:-/var/cache/syscribe}"
 servers=0
-[ "${1:-}" = "--servers" ] && servers=1
+webhook=
+probe=
+while [ "$#" -gt 0 ]; do
+  case "$1" in
+    --servers) servers=1; shift ;;
+    --webhook)
+      [ "$#" -ge 3 ] && [ -x "$2" ] && [ -x "$3" ] ||
+        { echo "e2e-setup: --webhook needs the webhook and probe executables" >&2; exit 2; }
+      webhook="$(realpath "$2")"
+      probe="$(realpath "$3")"
+      shift 3 ;;
+    *) echo "e2e-setup: unknown argument '$1' (usage: e2e-setup.sh [--servers] [--webhook WEBHOOK PROBE])" >&2; exit 2 ;;
+  esac
+done
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "e2e-setup: skipped: the container runtime tests need root (rootful podman, crun, runc)" >&2
@@ -117,6 +135,34 @@ if [ "$servers" = 1 ]; then
     printf '127.0.0.1 localhost\n' > "$root.tmp/etc/hosts"
     rm -rf "$root" && mv "$root.tmp" "$root"
   done
+fi
+
+# The example webhook: this build's binary, the libraries it loads (ldd) and the loader,
+# and the static probe. A rebuild gets a new directory; copies of other builds unused for a
+# day are removed.
+if [ -n "$webhook" ]; then
+  key="$(cat "$webhook" "$probe" | sha256sum | cut -c1-16)"
+  root="$cache/rootfs/webhook-$key"
+  if [ ! -x "$root/usr/bin/webhook" ]; then
+    rm -rf "$root.tmp"
+    mkdir -p "$root.tmp"/{dev,proc,sys,tmp,run,etc,usr/bin,usr/sbin,usr/lib,usr/lib64}
+    for d in bin sbin lib lib64; do ln -s "usr/$d" "$root.tmp/$d"; done
+    # A static build has no libraries: ldd and grep find nothing.
+    { ldd "$webhook" 2>/dev/null || true; } | { grep -o '/[^ ]*' || true; } | sort -u | while read -r lib; do
+      mkdir -p "$root.tmp$(dirname "$lib")"
+      cp -L "$lib" "$root.tmp$lib"
+    done
+    cp "$probe" "$root.tmp/probe"
+    cp "$webhook" "$root.tmp/usr/bin/webhook"
+    echo "root:x:0:0:root:/:/usr/sbin/nologin" > "$root.tmp/etc/passwd"
+    echo "root:x:0:" > "$root.tmp/etc/group"
+    rm -rf "$root" && mv "$root.tmp" "$root"
+  fi
+  touch "$root"
+  find "$cache/rootfs" -mindepth 1 -maxdepth 1 -name 'webhook-*' ! -name "webhook-$key" -mmin +1440 \
+    -exec rm -rf {} +
+  echo "$root"
+  exit 0
 fi
 
 echo "$cache"
