@@ -43,7 +43,9 @@ work="$(mktemp -d /tmp/syscribe-e2e-webhook.XXXXXX)"
 chmod 755 "$work"
 name="syscribe-e2e-webhook-$$"
 cleanup() {
-  podman rm -f "$name" "$name-startup" >/dev/null 2>&1
+  # One at a time: given a name that is already gone, podman 4.3 removes neither.
+  podman rm -f "$name" >/dev/null 2>&1
+  podman rm -f "$name-startup" >/dev/null 2>&1
   # The runtime made a mount point for the bind mount inside the shared rootfs.
   rmdir "$rootfs$work" 2>/dev/null
   rm -rf "$work"
