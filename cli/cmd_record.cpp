@@ -20,6 +20,7 @@
 #include "cli/lifecycle_options.h"
 #include "tracer/progress.h"
 #include "tracer/recorder.h"
+#include "tracer/stacks.h"
 
 namespace syscribe::cli {
 
@@ -78,6 +79,7 @@ int cmd_record(const Args& args) {
       ("control", po::value<std::string>(), "control socket for 'syscribe mark' (default: /tmp/syscribe-PID.sock)")
       ("profile", po::value<std::string>(), "also generate a profile from the evidence (as 'syscribe generate EVIDENCE -o PROFILE')")
       ("review", po::value<std::string>(), "with --profile: review decisions to apply (see 'syscribe generate --help')")
+      ("stacks", "keep where the first call of each high-risk syscall came from (function and library), per process and phase")
       ("known", po::value<std::string>(), "incremental: syscalls this evidence or profile already covers (and whose arguments are not recorded) run without stopping; the evidence lists them as known")
       ("quiet,q", "no live status line and no summary");
   add_lifecycle_options(opts);
@@ -112,6 +114,9 @@ int cmd_record(const Args& args) {
   if (ro.command.empty() && ro.pids.empty()) throw usage_error("give a command after '--' or -p PID (see 'syscribe record --help')");
   if (!ro.command.empty() && !ro.pids.empty()) throw usage_error("give either a command or -p PID, not both");
   ro.results = p.vm.count("results") > 0;
+  ro.stacks = p.vm.count("stacks") > 0;
+  if (ro.stacks && !tracer::stacks_available())
+    throw usage_error("--stacks: this build of syscribe has no unwinder (built without libdw, or static)");
   tracer::LifecyclePlan life = lifecycle_plan(p.vm);
   if (life.drives() && ro.command.empty()) throw usage_error("--ready, --traffic and --reload need a launched command, not -p");
   if (life.ready || life.drives()) {

@@ -50,6 +50,7 @@ void merge_stats(SyscallStats& into, const SyscallStats& from) {
   for (const auto& [arg, values] : from.args)
     for (const auto& [v, n] : values) into.args[arg][v] += n;
   for (const auto& [e, n] : from.errors) into.errors[e] += n;
+  if (into.stack.empty()) into.stack = from.stack;
 }
 
 void merge_into(Evidence& into, const Evidence& from) {
@@ -80,6 +81,7 @@ json stats_json(const SyscallStats& s) {
   json j = {{"count", s.count}, {"first", round_time(s.first)}, {"last", round_time(s.last)}};
   if (!s.args.empty()) j["args"] = s.args;
   if (!s.errors.empty()) j["errors"] = s.errors;
+  if (!s.stack.empty()) j["stack"] = s.stack;
   return j;
 }
 
@@ -99,6 +101,12 @@ json recording_json(const Recording& r) {
   return j;
 }
 
+std::vector<std::string> read_strings(const JsonAt& j) {
+  std::vector<std::string> out;
+  for (size_t i = 0; i < j.array().size(); ++i) out.push_back(j.at(i).str());
+  return out;
+}
+
 SyscallStats read_stats(const JsonAt& j) {
   SyscallStats s;
   s.count = j.at("count").u64();
@@ -115,13 +123,8 @@ SyscallStats read_stats(const JsonAt& j) {
     JsonAt errs = j.at("errors");
     for (const auto& [e, _] : errs.object().items()) s.errors[e] = errs.at(e).u64();
   }
+  if (j.has("stack")) s.stack = read_strings(j.at("stack"));
   return s;
-}
-
-std::vector<std::string> read_strings(const JsonAt& j) {
-  std::vector<std::string> out;
-  for (size_t i = 0; i < j.array().size(); ++i) out.push_back(j.at(i).str());
-  return out;
 }
 
 Recording read_recording(const JsonAt& j) {

@@ -25,6 +25,9 @@ struct SyscallStats {
   std::map<std::string, std::map<std::string, uint64_t>> args;
   // Error results seen ("ENOENT" -> count); only recorded with record --results.
   std::map<std::string, uint64_t> errors;
+  // Where the first call came from (record --stacks, high-risk syscalls only): frames
+  // innermost first, "function (module)" or "module+0xOFFSET".
+  std::vector<std::string> stack;
 };
 
 // arch name -> syscall name -> stats. Unknown numbers are named "#<nr>".

@@ -130,6 +130,7 @@ void export_counter(const Counter& c, sys::Arch arch, uint64_t key, ev::SyscallM
     for (const auto& [v, n] : s.strings) values[v] += n;
   }
   for (const auto& [e, n] : c.errors) mine.errors[sys::errno_name(e)] += n;
+  mine.stack = c.stack;
   ev::merge_stats(st, mine);
 }
 

@@ -39,6 +39,7 @@ struct Counter {
   double last = 0;
   std::vector<ArgSlot> slots;
   std::map<int, uint64_t> errors;  // errno -> count
+  std::vector<std::string> stack;  // the first call's stack (record --stacks)
 };
 
 // A process identity (executable path, comm) and everything recorded for it.

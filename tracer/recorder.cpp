@@ -22,6 +22,7 @@
 #include "tracer/attach.h"
 #include "tracer/launch.h"
 #include "tracer/proc_info.h"
+#include "tracer/stacks.h"
 #include "tracer/terminal.h"
 #include "tracer/wait_status.h"
 
@@ -252,7 +253,10 @@ struct Recorder::Impl {
       Aggregator::preread(stop, t.tid, p.stash_strings);
       return;
     }
-    t.pending = &agg.record(*p.id, clock.current(), stop, clock.now(), t.tid);
+    Counter& c = agg.record(*p.id, clock.current(), stop, clock.now(), t.tid);
+    t.pending = &c;
+    if (opt.stacks && c.count == 1 && c.info && c.info->risk >= sys::Risk::high && stop.arch == sys::host_arch())
+      c.stack = stopped_stack(p.tgid, t.tid);
     if (stop.op == StopOp::seccomp && opt.on_seccomp_stop) opt.on_seccomp_stop(t.tid, stop);
     if (opt.on_main_syscall && p.tgid == main) opt.on_main_syscall(stop);
   }

@@ -50,6 +50,10 @@ struct RecordOptions {
   // Launch mode: >= 0 replaces the workload's stdout / stderr (`--ready log:` taps them).
   int stdout_fd = -1;
   int stderr_fd = -1;
+
+  // Keep the user-space stack of the first call of each high-risk (or critical) syscall
+  // per process identity and phase (tracer/stacks.h).
+  bool stacks = false;
 };
 
 struct RecordResult {
