@@ -207,6 +207,7 @@ Policy build_policy(const ev::Evidence& ev, const PolicyOptions& opts) {
           u.comm = p.comm;
           u.phases.insert(phase);
           u.count += st.count;
+          if (u.stack.empty()) u.stack = st.stack;
           a.phases.insert(phase);
           a.arches.insert(arch_name);
         }

@@ -38,6 +38,7 @@ struct ProcessUse {
   std::string comm;
   std::set<std::string> phases;
   uint64_t count = 0;
+  std::vector<std::string> stack;  // where its first call came from (record --stacks), if kept
 };
 
 // An argument filter: the call is allowed only when (arg & mask) is one of `values`.

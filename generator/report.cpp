@@ -112,6 +112,7 @@ Report build_report(const Reviewed& r, const ReportInput& in) {
     for (const auto& p : seen->processes) {
       row.processes.push_back(fmt::format("{} ({})", process_label(p.exe, p.comm), p.count));
       roles.insert(process_role(p.exe, p.comm));
+      if (!p.stack.empty()) rep.call_sites.push_back({e.syscall, process_label(p.exe, p.comm), stack_text(p.stack, 10)});
     }
     if (!roles.empty() && !roles.count(ProcessRole::application))
       row.only_by = roles.count(ProcessRole::helper) ? (roles.size() == 1 ? "diagnostic helper" : "shell or diagnostic helper")

@@ -77,6 +77,11 @@ struct Report {
   std::vector<DecisionLine> decisions;
   std::vector<std::pair<std::string, std::string>> beyond_docker;  // syscall, what Docker does
   std::vector<std::string> removed_from_docker;
+  // Where high-risk calls came from (evidence recorded with --stacks).
+  struct CallSite {
+    std::string syscall, process, stack;
+  };
+  std::vector<CallSite> call_sites;
   std::vector<std::string> warnings, notes;
   size_t allowed = 0;
 };

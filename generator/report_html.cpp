@@ -146,6 +146,18 @@ std::string render_html(const Report& rep) {
   }
   o += "</tbody></table>\n";
 
+  if (!rep.call_sites.empty()) {
+    o += "<h2 id=\"call-sites\">Where high-risk calls came from</h2>\n<p class=\"small\">The first call's stack, "
+         "innermost frame first (recorded with <code>record --stacks</code>): the library and function that asked "
+         "for it.</p>\n<table id=\"call-sites-table\"><thead><tr><th>Syscall</th><th>Process</th><th>Called from</th>"
+         "</tr></thead><tbody>\n";
+    for (const auto& c : rep.call_sites)
+      o += fmt::format("<tr data-syscall=\"{0}\"><td class=\"name\"><code>{0}</code></td><td class=\"mono\">{1}</td>"
+                       "<td class=\"mono stack\">{2}</td></tr>\n",
+                       esc(c.syscall), esc(c.process), esc(c.stack));
+    o += "</tbody></table>\n";
+  }
+
   o += "<h2 id=\"matrix\">Processes and phases</h2>\n<p class=\"small\">Distinct syscalls per process and phase; "
        "high-risk ones are named.</p>\n<table id=\"matrix-table\"><thead><tr><th>Process</th><th>Role</th>";
   for (const auto& p : rep.phases) o += fmt::format("<th>{}</th>", esc(p));

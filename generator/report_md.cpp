@@ -83,6 +83,14 @@ std::string render_markdown(const Report& rep) {
                  rows);
   }
 
+  if (!rep.call_sites.empty()) {
+    out += "## Where high-risk calls came from\n\nThe first call's stack, innermost frame first (recorded with "
+           "`record --stacks`): the library and function that asked for it.\n\n";
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& c : rep.call_sites) rows.push_back({"`" + c.syscall + "`", cell(c.process), cell(c.stack)});
+    out += table({"Syscall", "Process", "Called from"}, rows);
+  }
+
   out += "## Processes and phases\n\nDistinct syscalls per process and phase, high-risk ones named.\n\n";
   {
     std::vector<std::string> head{"Process", "Role"};

@@ -47,6 +47,22 @@ std::string yaml_quote(const std::string& s) {
 
 bool is_high_risk(sys::Risk r) { return r == sys::Risk::high || r == sys::Risk::critical; }
 
+std::string stack_text(const std::vector<std::string>& frames, size_t max_frames) {
+  std::vector<std::string> shown;
+  for (size_t i = 0; i < frames.size() && i < max_frames; ++i) {
+    // "function (/usr/lib/x86_64-linux-gnu/libc.so.6)" -> "function (libc.so.6)"
+    std::string f = frames[i];
+    auto open = f.rfind(" (/");
+    if (open != std::string::npos && f.back() == ')') {
+      auto slash = f.rfind('/');
+      f = f.substr(0, open + 2) + f.substr(slash + 1);
+    }
+    shown.push_back(std::move(f));
+  }
+  if (frames.size() > max_frames) shown.push_back("…");
+  return fmt::format("{}", fmt::join(shown, " ← "));
+}
+
 std::string uses_text(const std::vector<Use>& uses) {
   std::map<std::string, std::set<std::string>> by_exe;
   std::vector<std::string> order;
@@ -248,8 +264,12 @@ std::string unreviewed_message(const Reviewed& r) {
       "{} high-risk syscall{} without a review decision (give --review FILE; `syscribe review init` writes a "
       "skeleton):",
       r.unreviewed.size(), r.unreviewed.size() == 1 ? "" : "s");
-  for (const auto& u : r.unreviewed)
+  for (const auto& u : r.unreviewed) {
     out += fmt::format("\n  {} ({}: {}): {}", u.syscall, sys::risk_name(u.risk), u.reason, uses_text(u.uses));
+    if (const PolicyEntry* e = r.observed.find(u.syscall))
+      for (const auto& p : e->processes)
+        if (!p.stack.empty()) out += fmt::format("\n    called in {} from {}", p.exe.empty() ? p.comm : p.exe, stack_text(p.stack));
+  }
   return out;
 }
 
@@ -268,6 +288,9 @@ std::string decisions_skeleton(const Reviewed& r, const std::vector<std::string>
     const PolicyEntry* e = r.observed.find(u.syscall);
     out += fmt::format("  # {} ({}): {}\n", u.syscall, sys::risk_name(u.risk), u.reason);
     out += fmt::format("  #   {} calls by {}\n", e ? e->count : u.count, uses_text(u.uses));
+    if (e)
+      for (const auto& p : e->processes)
+        if (!p.stack.empty()) out += fmt::format("  #   called in {} from {}\n", p.exe.empty() ? p.comm : p.exe, stack_text(p.stack));
     std::vector<std::string> filterable;
     const sys::SyscallInfo* info = sys::find(u.syscall);
     if (e)

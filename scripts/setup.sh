@@ -6,12 +6,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 build_pkgs=(g++ pkg-config python3 meson ninja-build libseccomp-dev libboost-program-options-dev
-            libfmt-dev nlohmann-json3-dev catch2 libyaml-cpp-dev
+            libfmt-dev nlohmann-json3-dev catch2 libyaml-cpp-dev libdw-dev
             curl)  # curl: the example webhook's traffic script (quickstart and tests)
 # Tests: strace is the oracle for the tracer tests; gcc-multilib builds the 32-bit test
 # program; the -cross header packages let the table test check every arch's numbers;
-# podman/crun/runc/busybox-static run the end-to-end container tests.
-test_pkgs=(strace gcc-multilib busybox-static
+# podman/crun/runc/busybox-static run the end-to-end container tests; nginx-light,
+# redis-server and redis-tools are the servers of the examples and their tests.
+test_pkgs=(strace gcc-multilib busybox-static nginx-light redis-server redis-tools
            linux-libc-dev-arm64-cross linux-libc-dev-armhf-cross linux-libc-dev-riscv64-cross
            linux-libc-dev-s390x-cross linux-libc-dev-ppc64el-cross)
 

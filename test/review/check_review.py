@@ -113,6 +113,8 @@ for want in [r"^  mount \(critical: .*\): /bin/sh \(startup\)$",
              r"^  unshare \(high: .*\): /usr/bin/renderer \(startup\)$"]:
     check(re.search(want, err, re.M), f"refusal lists /{want}/: {err}")
 check(re.search(r"3 high-risk syscalls without a review decision", err), f"refusal counts 3: {err}")
+stack = "mount (libc.so.6) ← sandbox_prepare (libsandbox.so.2) ← main (dash)"
+check(f"\n    called in /bin/sh from {stack}\n" in err, f"refusal says where mount was called from: {err}")
 if os.path.exists(out("refused.md")):
     rep = open(out("refused.md")).read()
     pending = md_tables(rep).get("Needs a decision", [])
@@ -180,6 +182,9 @@ arches = tables.get("Architectures", [])
 check([(a["Architecture"], a["Why listed"]) for a in arches] == [("x86_64", "observed")], f"md arches: {arches}")
 beyond = {r["Syscall"].strip("`"): r["Docker's default"] for r in tables.get("Allowed beyond Docker's default (1)", [])}
 check(beyond == {"unshare": "only with CAP_SYS_ADMIN"}, f"md beyond Docker's default: {beyond}")
+sites = md_tables(md).get("Where high-risk calls came from", [])
+check([(r["Syscall"], r["Process"], r["Called from"]) for r in sites] == [("`mount`", "/bin/sh", stack)],
+      f"md call sites: {sites}")
 check(re.search(r"### Removed from Docker's default \(\d{3}\)\n\n.*\baccept4\b", md), "md removed from Docker's default")
 check(re.search(r"stale decision .*kexec_load", md), "md warns about the stale decision")
 
@@ -196,6 +201,9 @@ if os.path.exists(out("decisions-yaml.html")):
     if trs.get("unshare") is not None:
         reason = " ".join(d.full_text() for d in trs["unshare"].all("div", **{"class": "reason"}))
         check("UTS namespace" in reason, f"html unshare reason: {reason}")
+    sites = [tr for t in tree.all("table", id="call-sites-table") for tr in t.all("tr") if "data-syscall" in tr.attrs]
+    check([(tr.attrs["data-syscall"], " ".join(td.full_text() for td in tr.all("td"))) for tr in sites] ==
+          [("mount", f"mount /bin/sh {stack}")], "html call sites")
     check(trs.get("mount") is not None and trs["mount"].attrs.get("data-action") == "removed (denied)"
           and trs["mount"].attrs.get("class") == "removed", "html mount removed")
     flags = [s.attrs.get("data-only-by") for s in trs["mount"].all("span")] if trs.get("mount") else []

@@ -363,6 +363,31 @@ if selected('mark'):
     check('mark: no recording gives exit 1 and says so', m.returncode == 1 and 'no recording' in m.stderr,
           f'{m.returncode} {m.stderr}')
 
+if selected('stacks'):
+    # record --stacks: the first call of each high-risk syscall keeps its stack, naming the
+    # library function that made it and the program's own frames; low-risk calls keep none.
+    risky = os.path.realpath(prog('risky'))
+    p, ev = record([risky], extra=('--stacks',))
+    stacks = {}
+    for pr in (ev or {}).get('processes', []):
+        if pr['exe'] == risky:
+            for m in pr['phases'].values():
+                for name, st in m.get(NATIVE, {}).items():
+                    if 'stack' in st:
+                        stacks[name] = st['stack']
+    for name in ('mount', 'unshare'):
+        frames = stacks.get(name, [])
+        check(f'stacks: {name} attributed to the library function that called it',
+              len(frames) >= 3 and frames[0].startswith(f'{name} (') and 'libc.so' in frames[0]
+              and frames[1].startswith('tp_risky_prepare_sandbox (') and frames[1].endswith('libtp_risky.so)')
+              and frames[2] == f'start_service ({risky})' and any(f.startswith('main (') for f in frames),
+              str(frames))
+    check('stacks: none for low-risk syscalls', set(stacks) == {'mount', 'unshare'}, str(sorted(stacks)))
+    p, ev = record([risky])
+    has = any('stack' in st for pr in (ev or {}).get('processes', []) for m in pr['phases'].values()
+              for calls in m.values() for st in calls.values())
+    check('stacks: none without --stacks', ev is not None and not has)
+
 if selected('known'):
     # Incremental recording: what `empty` did runs without stopping when `files` is
     # recorded with --known; only new behaviour (and argument-sensitive calls) is counted.
