@@ -1,186 +1,230 @@
 #!/usr/bin/env python3
-"""Recording overhead of syscribe against strace, side by side in one interleaved session.
+"""Recording overhead of syscribe against strace, side by side in one interleaved session,
+and the memory, merge and placement experiments.
 
-Each round runs every workload under every variant in a shuffled order (so drift on a
-shared, noisy machine spreads over all variants), then the table reports medians, the
-ratios syscribe/native, syscribe/strace and syscribe/minitrace (the minimal one-stop
-seccomp tracer, bench/workloads/minitrace.c) with min-max spread, and the tracer's
-peak RSS. Results go to bench/results/latest.json and latest.md.
+Default mode: each round runs every workload under every variant in a shuffled order (so
+drift on a shared, noisy machine spreads over all variants), then the table reports
+medians, the ratios syscribe/native, syscribe/strace and syscribe/minitrace (the minimal
+one-stop seccomp tracer, bench/workloads/minitrace.c) with min-max spread, and the tracer's
+peak RSS. The server workload (nginx + wrk) reports requests per second instead. When
+`syscribe record --help` offers --known, the variant "syscribe --known" records each
+workload again with a full recording of it as the known evidence.
 
-Usage: bench/run.py [--rounds N] [--scale F] [--only NAME,...] [--variants NAME,...]
-Run from the repository root after a build (scripts/setup.sh).
+Other modes (one at a time):
+  --memory     recorder peak RSS for 10^5..10^7 getppid calls and a 1,000-process fork tree
+  --merge      merge 1,000 pod-like evidence files and generate a profile from them
+  --placement  minitrace's tracer placement strategies, in µs per stop
+
+Results go to bench/results/{latest,memory,merge,placement}.{json,md}.
+Run from anywhere after a build; --build names it (default: build/ or $SYSCRIBE_BUILD).
 """
 import argparse
-import json
 import os
-import platform
 import random
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
-import threading
-import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BUILD = os.path.join(ROOT, "build")
-SYSCRIBE = os.path.join(BUILD, "cli", "syscribe")
-BENCH_BIN = os.path.join(BUILD, "bench")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import memory  # noqa: E402
+import merge  # noqa: E402
+import placement  # noqa: E402
+import server  # noqa: E402
+from common import ROOT, Paths, machine, machine_line, median, run_measured, write_results  # noqa: E402
+
 PYTHON = "/usr/bin/python3"
+SERVER = "nginx + wrk"
 
 
-def workloads(scale):
+def workloads(paths, scale):
     n = lambda base: str(max(1, int(base * scale)))
-    w = [
-        ("getppid 200k", [f"{BENCH_BIN}/getppid_loop", n(200000)]),
-        ("open/read/close 200k", [f"{BENCH_BIN}/open_read_close", n(200000), "/etc/hostname"]),
+    return [
+        ("getppid 200k", [paths.bin("getppid_loop"), n(200000)]),
+        ("open/read/close 200k", [paths.bin("open_read_close"), n(200000), "/etc/hostname"]),
         ("exec /bin/true 2000", ["/bin/sh", "-c",
                                  f'i=0; while [ $i -lt {n(2000)} ]; do /bin/true; i=$((i+1)); done']),
-        ("4 threads x 100k", [f"{BENCH_BIN}/threads", "4", n(100000)]),
+        ("4 threads x 100k", [paths.bin("threads"), "4", n(100000)]),
         ("python3 start x20", ["/bin/sh", "-c", f'for i in $(seq {n(20)}); do {PYTHON} -c pass; done']),
         # Piped through cat: GNU tar skips reading file contents when its archive is /dev/null.
         ("tar c /usr/include", ["/bin/sh", "-c", "tar cf - /usr/include 2>/dev/null | cat >/dev/null"]),
     ]
-    return w
 
 
-def variants(tmp):
-    return {
-        "native": lambda cmd: cmd,
-        "strace -f -qq": lambda cmd: ["strace", "-f", "-qq", "-o", "/dev/null"] + cmd,
-        "strace -f -c": lambda cmd: ["strace", "-f", "-c", "-o", "/dev/null"] + cmd,
-        "minitrace": lambda cmd: [f"{BENCH_BIN}/minitrace"] + cmd,
-        "syscribe": lambda cmd: [SYSCRIBE, "record", "--quiet", "-o", os.path.join(tmp, "ev.json"), "--"] + cmd,
+def has_known(paths):
+    out = subprocess.run([paths.syscribe, "record", "--help"], capture_output=True, text=True).stdout
+    return "--known" in out
+
+
+def variants(paths, tmp, known):
+    ev = os.path.join(tmp, "ev.json")
+    vs = {
+        "native": lambda w, cmd: cmd,
+        "strace -f -qq": lambda w, cmd: ["strace", "-f", "-qq", "-o", "/dev/null"] + cmd,
+        "strace -f -c": lambda w, cmd: ["strace", "-f", "-c", "-o", "/dev/null"] + cmd,
+        "minitrace": lambda w, cmd: [paths.bin("minitrace")] + cmd,
+        "syscribe": lambda w, cmd: [paths.syscribe, "record", "--quiet", "-o", ev, "--"] + cmd,
     }
+    if known is not None:
+        vs["syscribe --known"] = lambda w, cmd: ([paths.syscribe, "record", "--quiet", "--known", known[w],
+                                                  "-o", ev, "--"] + cmd)
+    return vs
 
 
-TRACERS = {"strace -f -qq", "strace -f -c", "minitrace", "syscribe"}
+TRACERS = {"strace -f -qq", "strace -f -c", "minitrace", "syscribe", "syscribe --known"}
+RATIO_BASES = ("native", "strace -f -qq", "minitrace")
 
 
-def peak_rss_kib(pid, stop, out):
-    """Polls VmHWM of `pid` (the tracer) until it exits; keeps the last value read."""
-    path = f"/proc/{pid}/status"
-    while not stop.is_set():
-        try:
-            with open(path) as f:
-                for line in f:
-                    if line.startswith("VmHWM:"):
-                        out[0] = max(out[0], int(line.split()[1]))
-        except OSError:
-            return
-        time.sleep(0.02)
-
-
-def run_once(cmd, tracer):
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    rss = [0]
-    stop = threading.Event()
-    poller = None
-    if tracer:
-        poller = threading.Thread(target=peak_rss_kib, args=(proc.pid, stop, rss))
-        poller.start()
-    _, err = proc.communicate()
-    elapsed = time.perf_counter() - start
-    stop.set()
-    if poller:
-        poller.join()
-    if proc.returncode != 0:
-        sys.exit(f"bench: {' '.join(cmd)} exited {proc.returncode}: {err.decode(errors='replace')[-400:]}")
-    return elapsed, rss[0]
-
-
-def spread(values):
-    return f"{min(values):.3g}-{max(values):.3g}"
-
-
-def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--rounds", type=int, default=5)
-    ap.add_argument("--scale", type=float, default=1.0, help="multiply every workload's size")
-    ap.add_argument("--only", default="", help="comma-separated workload name prefixes")
-    ap.add_argument("--variants", default="", help="comma-separated variant names")
-    ap.add_argument("--out", default=os.path.join(ROOT, "bench", "results"))
-    args = ap.parse_args()
-
-    for tool in ("strace",):
-        if not shutil.which(tool):
-            sys.exit(f"bench: {tool} is not installed (apt-get install {tool})")
-    if not os.access(SYSCRIBE, os.X_OK):
-        sys.exit(f"bench: {SYSCRIBE} not built (run scripts/setup.sh)")
-
+def overhead(args, paths):
+    paths.check("getppid_loop", "open_read_close", "threads", "minitrace")
+    if not shutil.which("strace"):
+        sys.exit("bench: strace is not installed (apt-get install strace)")
+    rounds = args.rounds or 5
     tmp = tempfile.mkdtemp(prefix="syscribe-bench-")
-    vs = variants(tmp)
-    if args.variants:
-        vs = {k: v for k, v in vs.items() if k in args.variants.split(",") or k == "native"}
-    ws = workloads(args.scale)
+    ws = workloads(paths, args.scale)
+    srv = None
+    why_no_server = server.missing()
+    if why_no_server:
+        print(f"bench: skipping the server workload ({why_no_server})", file=sys.stderr)
+    else:
+        srv = server.Server(tmp, args.server_seconds, args.connections)
+        ws.append((SERVER, None))
     if args.only:
         ws = [w for w in ws if any(w[0].startswith(p) for p in args.only.split(","))]
+    command = lambda wname, cmd: srv.command() if wname == SERVER else cmd
 
-    times = {(w, v): [] for w, _ in ws for v in vs}
-    rss = {(w, v): [] for w, _ in ws for v in vs}
-    for r in range(args.rounds):
+    known = None
+    if has_known(paths):
+        # A full recording of each workload, made once, is the known evidence of --known.
+        known = {}
+        for wname, cmd in ws:
+            known[wname] = os.path.join(tmp, f"known-{len(known)}.json")
+            full = [paths.syscribe, "record", "--quiet", "-o", known[wname], "--"] + command(wname, cmd)
+            if wname == SERVER:
+                srv.measure(full)
+            else:
+                run_measured(full, watch_rss=False)
+    vs = variants(paths, tmp, known)
+    if args.variants:
+        vs = {k: v for k, v in vs.items() if k in args.variants.split(",") or k == "native"}
+
+    mach = machine()
+    samples = {(w, v): [] for w, _ in ws for v in vs}
+    for r in range(rounds):
         for wname, cmd in ws:
             order = list(vs)
             random.shuffle(order)
             for v in order:
-                t, m = run_once(vs[v](cmd), v in TRACERS)
-                times[(wname, v)].append(t)
-                rss[(wname, v)].append(m)
-            print(f"round {r + 1}/{args.rounds} {wname}: " +
-                  ", ".join(f"{v} {times[(wname, v)][-1]:.3f}s" for v in vs), file=sys.stderr)
-
-    results = []
-    for wname, cmd in ws:
-        row = {"workload": wname, "command": cmd, "variants": {}}
-        for v in vs:
-            row["variants"][v] = {"seconds": times[(wname, v)], "median": statistics.median(times[(wname, v)]),
-                                  "peak_rss_kib": max(rss[(wname, v)]) if v in TRACERS else None}
-        med = lambda v: row["variants"][v]["median"] if v in row["variants"] else None
-        ratio = {}
-        if "syscribe" in vs:
-            s = times[(wname, "syscribe")]
-            for base in ("native", "strace -f -qq", "minitrace"):
-                if base in vs:
-                    b = statistics.median(times[(wname, base)])
-                    ratio[f"syscribe/{base}"] = {"median": med("syscribe") / b,
-                                                 "min": min(s) / b, "max": max(s) / b}
-        row["ratios"] = ratio
-        results.append(row)
-
-    machine = {"kernel": platform.release(), "cpus": os.cpu_count(), "machine": platform.machine(),
-               "date": time.strftime("%Y-%m-%d", time.gmtime())}
-    try:
-        with open("/proc/cpuinfo") as f:
-            machine["cpu"] = next(l.split(":", 1)[1].strip() for l in f if l.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    os.makedirs(args.out, exist_ok=True)
-    report = {"machine": machine, "rounds": args.rounds, "scale": args.scale, "results": results}
-    with open(os.path.join(args.out, "latest.json.tmp"), "w") as f:
-        json.dump(report, f, indent=2, sort_keys=True)
-    os.replace(os.path.join(args.out, "latest.json.tmp"), os.path.join(args.out, "latest.json"))
-
-    cols = [v for v in vs]
-    lines = [f"Machine: {machine.get('cpu', '?')}, {machine['cpus']} CPUs, kernel {machine['kernel']}, "
-             f"{machine['date']}; {args.rounds} rounds, scale {args.scale}; medians in seconds.", "",
-             "| workload | " + " | ".join(cols) + " | syscribe/native | syscribe/strace | syscribe/minitrace | syscribe peak RSS |",
-             "|---|" + "---:|" * (len(cols) + 4)]
-    for row in results:
-        cells = [f"{row['variants'][v]['median']:.3f}" for v in cols]
-        def rt(key):
-            r = row["ratios"].get(key)
-            return f"{r['median']:.2f}x ({r['min']:.2f}-{r['max']:.2f})" if r else "-"
-        rss_cell = row["variants"].get("syscribe", {}).get("peak_rss_kib")
-        lines.append(f"| {row['workload']} | " + " | ".join(cells) +
-                     f" | {rt('syscribe/native')} | {rt('syscribe/strace -f -qq')} | {rt('syscribe/minitrace')} | "
-                     f"{(str(rss_cell // 1024) + ' MiB') if rss_cell else '-'} |")
-    table = "\n".join(lines) + "\n"
-    with open(os.path.join(args.out, "latest.md"), "w") as f:
-        f.write(table)
-    print(table)
+                if wname == SERVER:
+                    rps, rss, load = srv.measure(vs[v](wname, command(wname, cmd)))
+                    samples[(wname, v)].append({"requests_per_second": rps, "peak_rss_kib": rss, "load": load})
+                else:
+                    m = run_measured(vs[v](wname, cmd), watch_rss=v in TRACERS)
+                    samples[(wname, v)].append({"seconds": m.seconds, "peak_rss_kib": m.rss_kib, "load": m.load})
+            key = "requests_per_second" if wname == SERVER else "seconds"
+            print(f"round {r + 1}/{rounds} {wname}: " +
+                  ", ".join(f"{v} {samples[(wname, v)][-1][key]:.3f}" for v in vs), file=sys.stderr)
     shutil.rmtree(tmp, ignore_errors=True)
+
+    results, batch, served = [], [], []
+    for wname, cmd in ws:
+        metric = "requests_per_second" if wname == SERVER else "seconds"
+        row = {"workload": wname, "command": command(wname, cmd) if wname != SERVER else "nginx + wrk",
+               "metric": metric, "variants": {}, "ratios": {}}
+        for v in vs:
+            xs = [s[metric] for s in samples[(wname, v)]]
+            row["variants"][v] = {metric: xs, "median": median(xs),
+                                  "load": [s["load"] for s in samples[(wname, v)]],
+                                  "peak_rss_kib": max(s["peak_rss_kib"] for s in samples[(wname, v)])
+                                  if v in TRACERS else None}
+        for rec in ("syscribe", "syscribe --known"):
+            if rec not in vs:
+                continue
+            s = [x[metric] for x in samples[(wname, rec)]]
+            for base in RATIO_BASES:
+                if base in vs:
+                    b = median([x[metric] for x in samples[(wname, base)]])
+                    # Time ratios: recorder time / base time. Throughput: base rps / recorder rps,
+                    # so that above 1 always means "syscribe is slower by this factor".
+                    r = ([median(s) / b, min(s) / b, max(s) / b] if metric == "seconds"
+                         else [b / median(s), b / max(s), b / min(s)])
+                    row["ratios"][f"{rec}/{base}"] = dict(zip(("median", "min", "max"), r))
+        results.append(row)
+        (served if wname == SERVER else batch).append(row)
+
+    cols = list(vs)
+    extra = [v for v in ("syscribe --known",) if v in vs]
+    head = machine_line(mach, f"{rounds} rounds, scale {args.scale}; medians, min-max in brackets.")
+    lines = [head]
+    if batch:
+        lines += ["", "Batch workloads, seconds (ratios above 1: syscribe is slower by that factor):", "",
+                  "| workload | " + " | ".join(cols) + " | syscribe/native | syscribe/strace | syscribe/minitrace | " +
+                  "".join(f"{v}/native | " for v in extra) + "syscribe peak RSS |",
+                  "|---|" + "---:|" * (len(cols) + 4 + len(extra))]
+
+    def rt(row, key):
+        r = row["ratios"].get(key)
+        return f"{r['median']:.2f}x ({r['min']:.2f}-{r['max']:.2f})" if r else "-"
+
+    def rss(row):
+        k = row["variants"].get("syscribe", {}).get("peak_rss_kib")
+        return f"{k / 1024:.0f} MiB" if k else "-"
+
+    for row in batch:
+        cells = [f"{row['variants'][v]['median']:.3f}" for v in cols]
+        lines.append(f"| {row['workload']} | " + " | ".join(cells) +
+                     f" | {rt(row, 'syscribe/native')} | {rt(row, 'syscribe/strace -f -qq')} | "
+                     f"{rt(row, 'syscribe/minitrace')} | " + "".join(f"{rt(row, v + '/native')} | " for v in extra) +
+                     f"{rss(row)} |")
+    for row in served:
+        lines += ["", f"Server: nginx-light, 1 worker, a 612-byte page, `wrk -t1 -c{args.connections} "
+                  f"-d{args.server_seconds}s`; requests per second (native/syscribe above 1: syscribe serves that "
+                  "many times fewer):", "",
+                  "| " + " | ".join(cols) + " | native/syscribe | strace/syscribe | minitrace/syscribe | " +
+                  "".join(f"native/{v} | " for v in extra) + "syscribe peak RSS |",
+                  "|" + "---:|" * (len(cols) + 4 + len(extra))]
+        cells = [f"{row['variants'][v]['median']:.0f}" for v in cols]
+        lines.append("| " + " | ".join(cells) + f" | {rt(row, 'syscribe/native')} | "
+                     f"{rt(row, 'syscribe/strace -f -qq')} | {rt(row, 'syscribe/minitrace')} | " +
+                     "".join(f"{rt(row, v + '/native')} | " for v in extra) + f"{rss(row)} |")
+    md = "\n".join(lines) + "\n"
+    write_results(args.out, "latest", {"machine": mach, "rounds": rounds, "scale": args.scale,
+                                       "results": results}, md)
+    print(md)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    mode = ap.add_mutually_exclusive_group()
+    mode.add_argument("--memory", action="store_true", help="peak RSS from 10^5 to 10^7 syscalls and a fork tree")
+    mode.add_argument("--merge", action="store_true", help="merge and generate at scale (1,000 evidence files)")
+    mode.add_argument("--placement", action="store_true", help="tracer placement strategies (minitrace)")
+    ap.add_argument("--build", default=os.environ.get("SYSCRIBE_BUILD", os.path.join(ROOT, "build")),
+                    help="build directory holding cli/syscribe and bench/ (default: build/ or $SYSCRIBE_BUILD)")
+    ap.add_argument("--rounds", type=int, default=0,
+                    help="rounds (default 5; --memory 1; --merge 3; --placement 5)")
+    ap.add_argument("--scale", type=float, default=1.0, help="multiply every workload's size")
+    ap.add_argument("--only", default="", help="comma-separated workload name prefixes")
+    ap.add_argument("--variants", default="", help="comma-separated variant names")
+    ap.add_argument("--server-seconds", type=int, default=5, help="wrk duration per server run")
+    ap.add_argument("--connections", type=int, default=8, help="wrk connections")
+    ap.add_argument("--memory-max", type=float, default=1e7, help="largest getppid count for --memory")
+    ap.add_argument("--merge-files", type=int, default=1000, help="evidence files for --merge")
+    ap.add_argument("--alt-syscribe", default="", help="--placement: also time this syscribe binary")
+    ap.add_argument("--out", default=os.path.join(ROOT, "bench", "results"))
+    args = ap.parse_args()
+    if args.rounds < 0 or args.scale <= 0 or args.merge_files < 1:
+        sys.exit("bench: --rounds, --scale and --merge-files must be positive")
+    paths = Paths(args.build)
+    if args.memory:
+        memory.run(args, paths)
+    elif args.merge:
+        merge.run(args, paths)
+    elif args.placement:
+        placement.run(args, paths)
+    else:
+        overhead(args, paths)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,111 @@
+"""The server workload: nginx (Debian's nginx-light) serving a small static file on
+127.0.0.1, loaded by wrk for a fixed duration with a fixed number of connections. The
+variant wraps nginx's command line (nginx runs in the foreground, one worker); the result
+is requests per second as wrk reports it, and the tracer's peak RSS."""
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import threading
+import time
+
+from common import loadavg, peak_rss_poller
+
+NGINX = "/usr/sbin/nginx"
+CONF = """daemon off;
+master_process on;
+worker_processes 1;
+pid {d}/nginx.pid;
+error_log {d}/error.log;
+events {{ worker_connections 256; }}
+http {{
+  access_log {d}/access.log;
+  client_body_temp_path {d}/body;
+  proxy_temp_path {d}/proxy;
+  fastcgi_temp_path {d}/fastcgi;
+  uwsgi_temp_path {d}/uwsgi;
+  scgi_temp_path {d}/scgi;
+  server {{
+    listen 127.0.0.1:{port};
+    root {d}/www;
+  }}
+}}
+"""
+RPS = re.compile(r"Requests/sec:\s+([\d.]+)")
+
+
+def missing():
+    """What is not installed, as an apt-get hint, or None."""
+    need = [(NGINX, "nginx-light"), ("wrk", "wrk")]
+    gone = [pkg for path, pkg in need if not shutil.which(path)]
+    return f"apt-get install {' '.join(gone)}" if gone else None
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port, proc, timeout=20):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            return False
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return True
+        except OSError:
+            time.sleep(0.05)
+    return False
+
+
+class Server:
+    """A scratch directory with the config and a 612-byte page (the size of nginx's
+    default index.html)."""
+
+    def __init__(self, tmp, seconds, connections):
+        self.dir = os.path.join(tmp, "nginx")
+        os.makedirs(os.path.join(self.dir, "www"), exist_ok=True)
+        with open(os.path.join(self.dir, "www", "index.html"), "w") as f:
+            f.write("<!DOCTYPE html>\n" + "x" * 595 + "\n")
+        self.seconds, self.connections = seconds, connections
+
+    def command(self):
+        """nginx's command line with a fresh port in its config."""
+        self.port = free_port()
+        with open(os.path.join(self.dir, "nginx.conf"), "w") as f:
+            f.write(CONF.format(d=self.dir, port=self.port))
+        return [NGINX, "-p", self.dir, "-c", os.path.join(self.dir, "nginx.conf"), "-e", os.path.join(self.dir, "error.log")]
+
+    def measure(self, cmd):
+        """Runs the (wrapped) server command, loads it with wrk, stops nginx gracefully
+        (SIGQUIT to its master) and returns (requests/s, tracer peak RSS KiB or 0, load)."""
+        load = loadavg()
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        rss, stop = [0], threading.Event()
+        poller = threading.Thread(target=peak_rss_poller, args=(proc.pid, stop, rss))
+        poller.start()
+        try:
+            if not wait_port(self.port, proc):
+                raise RuntimeError(f"nginx did not listen on 127.0.0.1:{self.port}: "
+                                   f"{proc.stderr.read().decode(errors='replace')[-300:] if proc.poll() is not None else 'timeout'}")
+            out = subprocess.run(["wrk", "-t1", f"-c{self.connections}", f"-d{self.seconds}s",
+                                  f"http://127.0.0.1:{self.port}/index.html"],
+                                 capture_output=True, text=True, check=True).stdout
+            hit = RPS.search(out)
+            if not hit:
+                raise RuntimeError(f"wrk printed no Requests/sec: {out[-300:]}")
+            with open(os.path.join(self.dir, "nginx.pid")) as f:
+                os.kill(int(f.read()), signal.SIGQUIT)
+            proc.wait(timeout=30)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            stop.set()
+            poller.join()
+            proc.stderr.close()
+        return float(hit[1]), rss[0], load
