@@ -34,7 +34,7 @@ void add_lifecycle_options(po::options_description& opts) {
       ("reload-traffic", po::value<std::string>(), "run this instead of --traffic after the reload")
       ("reload-signal", po::value<std::string>()->default_value("HUP"), "the signal that makes the workload reload")
       ("stop-signal", po::value<std::string>()->default_value("TERM"), "the signal that stops the workload")
-      ("stop-timeout", po::value<double>()->default_value(10), "seconds to wait after the stop signal before SIGKILL");
+      ("stop-timeout", po::value<double>()->default_value(10), "seconds to wait after the stop signal before SIGKILL to the whole process tree");
 }
 
 tracer::LifecyclePlan lifecycle_plan(const po::variables_map& vm) {

@@ -18,6 +18,7 @@
 #include <fmt/format.h>
 
 #include "core/error.h"
+#include "tracer/proc_info.h"
 
 extern char** environ;
 
@@ -118,7 +119,12 @@ void NotifySupervisor::start() {
 }
 
 void NotifySupervisor::signal(int sig) const {
-  if (child_ > 0) kill(child_, sig);
+  if (child_ <= 0) return;
+  kill(child_, sig);
+  // SIGKILL ends the whole tree, as a runtime stopping a container would: every process
+  // below us (we are the subreaper, so orphans of the workload are ours too).
+  if (sig == SIGKILL)
+    for (pid_t p : list_descendants(getpid())) kill(p, SIGKILL);
 }
 
 SupervisedRun NotifySupervisor::run(const std::function<Response(const Notification&)>& decide) {

@@ -71,7 +71,8 @@ class NotifySupervisor {
   // caller's /proc entries and memory.
   SupervisedRun run(const std::function<Response(const Notification&)>& decide);
 
-  // Sends a signal to the launched process (thread-safe).
+  // Sends a signal to the launched process (thread-safe); SIGKILL kills every process
+  // below syscribe, the workload's orphans included.
   void signal(int sig) const;
 
  private:

@@ -36,6 +36,32 @@ pid_t field(const std::string& text, const char* name) {
 
 }  // namespace
 
+std::vector<pid_t> list_descendants(pid_t pid) {
+  std::vector<pid_t> out;
+  std::vector<pid_t> todo{pid};
+  while (!todo.empty() && out.size() < 100000) {
+    pid_t p = todo.back();
+    todo.pop_back();
+    for (pid_t tid : list_threads(p)) {
+      std::string text = slurp(fmt::format("/proc/{}/task/{}/children", p, tid));
+      size_t i = 0;
+      while (i < text.size()) {
+        size_t end = text.find(' ', i);
+        if (end == std::string::npos) end = text.size();
+        if (end > i) {
+          pid_t child = static_cast<pid_t>(std::strtol(text.c_str() + i, nullptr, 10));
+          if (child > 0) {
+            out.push_back(child);
+            todo.push_back(child);
+          }
+        }
+        i = end + 1;
+      }
+    }
+  }
+  return out;
+}
+
 TaskStatus read_task_status(pid_t tid) {
   TaskStatus s;
   std::string text = slurp(fmt::format("/proc/{}/status", tid));

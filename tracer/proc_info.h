@@ -21,5 +21,8 @@ std::string read_comm(pid_t pid);     // without the newline
 std::vector<std::string> read_cmdline(pid_t pid);
 // Thread ids in /proc/PID/task, sorted.
 std::vector<pid_t> list_threads(pid_t pid);
+// Every process below `pid` (children of any of its threads, recursively), from
+// /proc/PID/task/TID/children; parents before their children.
+std::vector<pid_t> list_descendants(pid_t pid);
 
 }  // namespace syscribe::tracer

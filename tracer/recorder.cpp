@@ -134,6 +134,7 @@ struct Recorder::Impl {
   // Requests to the main loop, from signal handlers or other threads.
   std::atomic<bool> detach_requested{false};
   std::atomic<uint64_t> signal_requests{0};
+  bool killing_all = false;  // SIGKILL was asked for: every new task gets it too
   pthread_t loop_thread{};
   bool started_loop = false;
   std::vector<std::pair<int, struct sigaction>> saved_actions;
@@ -273,6 +274,7 @@ struct Recorder::Impl {
     pid_t child = static_cast<pid_t>(msg);
     if (gone_early.erase(child)) return;  // it came and went before this event
     spawned_by[child] = t.proc->tgid;
+    if (killing_all) kill(child, SIGKILL);
     Tracee& parent = t;
     tracee(child).announced = true;  // known now, so the loop waits for it even if it has not stopped yet
     last = &parent;
@@ -374,8 +376,21 @@ struct Recorder::Impl {
   }
 
   void handle_requests() {
-    uint64_t sigs = g_signals.exchange(0) | signal_requests.exchange(0);
+    uint64_t sigs = g_signals.exchange(0);
+    uint64_t asked = signal_requests.exchange(0);
     if (detach_requested.exchange(false)) start_detach();
+    // Requests (the lifecycle driver's reload and stop signals) go straight to the main
+    // process; SIGKILL, the end of a stop timeout, ends the whole traced tree, as a
+    // runtime stopping a container would.
+    for (int s = 1; s < 64; ++s) {
+      if (!(asked & bit(s)) || main <= 0 || attach_mode) continue;
+      if (s == SIGKILL) {
+        killing_all = true;
+        for (const auto& [tgid, proc] : procs) kill(tgid, SIGKILL);
+      } else {
+        kill(main, s);
+      }
+    }
     for (int s : kDetachOn)
       if (attach_mode && (sigs & bit(s))) start_detach();
     if (!attach_mode) {
@@ -548,6 +563,7 @@ void Recorder::request_detach() {
 }
 
 void Recorder::request_signal(int sig) {
+  if (sig <= 0 || sig >= 64) return;
   impl_->signal_requests.fetch_or(bit(sig));
   if (impl_->started_loop) pthread_kill(impl_->loop_thread, SIGALRM);
 }

@@ -87,7 +87,9 @@ class Recorder {
 
   // Thread-safe requests: each wakes the main loop.
   void request_detach();           // attach mode: leave the targets running
-  void request_signal(int sig);    // launch mode: send sig to the main process
+  // Launch mode: send sig to the main process; SIGKILL kills every traced process.
+  // Signals 1..63.
+  void request_signal(int sig);
   // The phase; switch it from any thread with phases().switch_to(...).
   PhaseClock& phases();
   const PhaseClock& phases() const;

@@ -4,7 +4,7 @@ its configuration on SIGHUP and removes its pid file on SIGTERM) through ready, 
 reload and stop, and the evidence keeps each phase's calls apart. A workload that never
 becomes ready fails with the timeout error and still leaves its evidence.
 Usage: phases_test.py SYSCRIBE WEBHOOK TRAFFIC_SH"""
-import json, os, socket, subprocess, sys, tempfile
+import json, os, socket, subprocess, sys, tempfile, time
 
 S, WEBHOOK, TRAFFIC = sys.argv[1:4]
 T = tempfile.mkdtemp(prefix='syscribe-phases-')
@@ -151,6 +151,24 @@ try:
           and 'startup' in phase_calls(ev2), str(phase_calls(ev2).keys()))
 except (OSError, ValueError) as e:
     check('never ready: evidence still written', False, str(e))
+
+# A workload that ignores the stop signal: SIGKILL after --stop-timeout ends its whole tree
+# (here a shell ignoring TERM and its sleeping child), in record and in run alike.
+stubborn = ['sh', '-c', 'trap "" TERM; sleep 37.25; echo never']
+stubborn_ev, stubborn_prof = os.path.join(T, 'stubborn.json'), os.path.join(T, 'stubborn.prof.json')
+for cmd in (['record', '-q', '-o', stubborn_ev], ['run', '-q', '--profile', stubborn_prof]):
+    if cmd[0] == 'run':
+        subprocess.run([S, 'generate', '-q', stubborn_ev, '-o', stubborn_prof], check=True)
+    t0 = time.monotonic()
+    p = subprocess.run([S, *cmd, '--ready', 'delay:0.2', '--traffic', 'true', '--stop-timeout', '1', '--', *stubborn],
+                       capture_output=True, text=True, timeout=60)
+    took = time.monotonic() - t0
+    left = subprocess.run(['pgrep', '-f', 'sleep 37.25'], capture_output=True, text=True).stdout.split()
+    for pid in left:
+        os.kill(int(pid), 9)
+    check(f'{cmd[0]}: a workload ignoring the stop signal is killed with its children after --stop-timeout',
+          p.returncode == 1 and 'did not stop within 1 s of SIGTERM: killed' in p.stderr and took < 15 and not left
+          and 'never' not in p.stdout, f'exit {p.returncode} after {took:.1f} s, left {left}: {p.stderr}')
 
 # A failing traffic command is reported as such.
 out3 = os.path.join(T, 'badtraffic.json')
