@@ -20,6 +20,7 @@ from common import machine, machine_line, median, run_measured, spread, write_re
 STRATEGIES = [
     ("default", []),
     ("same CPU (pinned)", ["--placement", "same"]),
+    ("split: tracer CPU 1, workload CPU 0", ["--placement", "split"]),
     ("follow the tracee", ["--placement", "follow"]),
     ("spin 30 us", ["--spin", "30"]),
     ("follow + spin 30 us", ["--placement", "follow", "--spin", "30"]),
@@ -31,12 +32,13 @@ STATS = re.compile(r"minitrace: stops (\d+) wall ([\d.]+) s tracer-cpu ([\d.]+) 
 
 def workloads(paths, scale):
     n = lambda base: str(max(1, int(base * scale)))
+    k = lambda base: f"{int(n(base)) / 1000:g}k"
     return [
-        ("getppid 200k", [paths.bin("getppid_loop"), n(200000)]),
-        ("4 threads x 100k", [paths.bin("threads"), "4", n(100000)]),
+        (f"getppid {k(200000)}", [paths.bin("getppid_loop"), n(200000)]),
+        (f"4 threads x {k(100000)}", [paths.bin("threads"), "4", n(100000)]),
         # About 10 us of work before each call: the tracer is no longer the only bottleneck,
         # so confining every thread to one CPU costs wall time.
-        ("4 threads x 25k + work", [paths.bin("threads"), "4", n(25000), "5000"]),
+        (f"4 threads x {k(25000)} + work", [paths.bin("threads"), "4", n(25000), "5000"]),
     ]
 
 

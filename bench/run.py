@@ -38,15 +38,22 @@ PYTHON = "/usr/bin/python3"
 SERVER = "nginx + wrk"
 
 
+def count_name(n):
+    """200000 -> '200k', 2000 -> '2000': workload names say the size actually run."""
+    n = int(n)
+    return f"{n // 1000}k" if n >= 10000 and n % 1000 == 0 else str(n)
+
+
 def workloads(paths, scale):
     n = lambda base: str(max(1, int(base * scale)))
+    k = lambda base: count_name(n(base))
     return [
-        ("getppid 200k", [paths.bin("getppid_loop"), n(200000)]),
-        ("open/read/close 200k", [paths.bin("open_read_close"), n(200000), "/etc/hostname"]),
-        ("exec /bin/true 2000", ["/bin/sh", "-c",
-                                 f'i=0; while [ $i -lt {n(2000)} ]; do /bin/true; i=$((i+1)); done']),
-        ("4 threads x 100k", [paths.bin("threads"), "4", n(100000)]),
-        ("python3 start x20", ["/bin/sh", "-c", f'for i in $(seq {n(20)}); do {PYTHON} -c pass; done']),
+        (f"getppid {k(200000)}", [paths.bin("getppid_loop"), n(200000)]),
+        (f"open/read/close {k(200000)}", [paths.bin("open_read_close"), n(200000), "/etc/hostname"]),
+        (f"exec /bin/true {k(2000)}", ["/bin/sh", "-c",
+                                       f'i=0; while [ $i -lt {n(2000)} ]; do /bin/true; i=$((i+1)); done']),
+        (f"4 threads x {k(100000)}", [paths.bin("threads"), "4", n(100000)]),
+        (f"python3 start x{k(20)}", ["/bin/sh", "-c", f'for i in $(seq {n(20)}); do {PYTHON} -c pass; done']),
         # Piped through cat: GNU tar skips reading file contents when its archive is /dev/null.
         ("tar c /usr/include", ["/bin/sh", "-c", "tar cf - /usr/include 2>/dev/null | cat >/dev/null"]),
     ]

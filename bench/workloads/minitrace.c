@@ -9,6 +9,8 @@
  *
  *   --placement default   leave it to the scheduler
  *   --placement same      pin tracer and workload to one CPU (the workload inherits it)
+ *   --placement split     workload on CPU 0, tracer on CPU 1: every wake-up crosses CPUs
+ *                         (what default placement costs at worst)
  *   --placement follow    before resuming a tracee, move the tracer to the CPU the tracee
  *                         last ran on (/proc/TID/stat field 39), only when it differs;
  *                         looked up on every FOLLOW_EVERY-th stop (reading the field costs
@@ -36,7 +38,7 @@
 #include <time.h>
 #include <unistd.h>
 
-enum placement { PLACE_DEFAULT, PLACE_SAME, PLACE_FOLLOW };
+enum placement { PLACE_DEFAULT, PLACE_SAME, PLACE_SPLIT, PLACE_FOLLOW };
 
 static enum placement placement = PLACE_DEFAULT;
 static long spin_ns = 0;
@@ -144,7 +146,7 @@ static pid_t wait_any(int* status) {
 
 static void usage(void) {
   fprintf(stderr,
-          "usage: minitrace [--placement default|same|follow] [--fifo] [--spin USEC] [--stats] CMD [ARGS...]\n");
+          "usage: minitrace [--placement default|same|split|follow] [--fifo] [--spin USEC] [--stats] CMD [ARGS...]\n");
   exit(2);
 }
 
@@ -158,6 +160,7 @@ int main(int argc, char** argv) {
       const char* p = argv[++i];
       if (strcmp(p, "default") == 0) placement = PLACE_DEFAULT;
       else if (strcmp(p, "same") == 0) placement = PLACE_SAME;
+      else if (strcmp(p, "split") == 0) placement = PLACE_SPLIT;
       else if (strcmp(p, "follow") == 0) placement = PLACE_FOLLOW;
       else usage();
     } else if (strcmp(argv[i], "--spin") == 0 && i + 1 < argc) {
@@ -173,7 +176,7 @@ int main(int argc, char** argv) {
   if (i >= argc) usage();
   char** cmd = argv + i;
 
-  if (placement == PLACE_SAME) pin_to(0); /* before fork: the workload inherits it */
+  if (placement == PLACE_SAME || placement == PLACE_SPLIT) pin_to(0); /* before fork: the workload inherits it */
   if (fifo) {
     struct sched_param sp = {.sched_priority = 1};
     if (sched_setscheduler(0, SCHED_FIFO, &sp) != 0) perror("minitrace: SCHED_FIFO");
@@ -198,6 +201,7 @@ int main(int argc, char** argv) {
   }
   long opts = PTRACE_O_TRACESECCOMP | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE |
               PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL;
+  if (placement == PLACE_SPLIT) pin_to(1);
   if (ptrace(PTRACE_SEIZE, child, 0, opts) != 0) return 1;
   close(sync_pipe[0]);
   if (write(sync_pipe[1], "x", 1) != 1) return 1;
