@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Recording overhead of syscribe against strace, side by side in one interleaved session,
+"""Recording overhead of syscribe against strace, side by side in one interleaved run,
 and the memory, merge and placement experiments.
 
 Default mode: each round runs every workload under every variant in a shuffled order (so
