@@ -30,7 +30,9 @@ def run(args, paths):
     for name, cmd, calls in cases(paths, int(args.memory_max)):
         samples = []
         for r in range(rounds):
-            m = run_measured([paths.syscribe, "record", "--quiet", "-o", ev, "--"] + cmd, maxrss=paths.bin("maxrss"))
+            pin = ["taskset", "-c", "0"] if args.pin else []
+            m = run_measured(pin + [paths.syscribe, "record", "--quiet", "-o", ev, "--"] + cmd,
+                             maxrss=paths.bin("maxrss"))
             samples.append({"seconds": m.seconds, "peak_rss_kib": m.rss_kib, "load": m.load,
                             "evidence_bytes": os.path.getsize(ev)})
             print(f"memory {name} round {r + 1}/{rounds}: {m.seconds:.1f} s, peak RSS {m.rss_kib} KiB",
@@ -39,7 +41,9 @@ def run(args, paths):
     os.remove(ev)
     os.rmdir(tmp)
 
-    lines = [machine_line(mach, f"{rounds} round(s); `syscribe record` peak RSS from wait4 (the workload's own is smaller), median of rounds."), "",
+    how = "recorder and workload pinned to CPU 0 (--pin)" if args.pin else "default placement"
+    lines = [machine_line(mach, f"{rounds} round(s), {how}; `syscribe record` peak RSS from wait4 "
+                                "(the workload's own is smaller), median of rounds."), "",
              "| case | wall s | µs per syscall | recorder peak RSS | evidence size |",
              "|---|---:|---:|---:|---:|"]
     for row in rows:
@@ -50,5 +54,5 @@ def run(args, paths):
         lines.append(f"| {row['case']} | {sec:.1f} | {per} | {rss / 1024:.1f} MiB | "
                      f"{median([x['evidence_bytes'] for x in s]) / 1024:.1f} KiB |")
     md = "\n".join(lines) + "\n"
-    write_results(args.out, "memory", {"machine": mach, "rounds": rounds, "results": rows}, md)
+    write_results(args.out, "memory", {"machine": mach, "rounds": rounds, "pinned": args.pin, "results": rows}, md)
     print(md)

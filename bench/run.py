@@ -217,6 +217,8 @@ def main():
     ap.add_argument("--server-seconds", type=int, default=5, help="wrk duration per server run")
     ap.add_argument("--connections", type=int, default=8, help="wrk connections")
     ap.add_argument("--memory-max", type=float, default=1e7, help="largest getppid count for --memory")
+    ap.add_argument("--pin", action="store_true",
+                    help="--memory: run recorder and workload on CPU 0 (the fast path on an idle VM)")
     ap.add_argument("--merge-files", type=int, default=1000, help="evidence files for --merge")
     ap.add_argument("--alt-syscribe", default="", help="--placement: also time this syscribe binary")
     ap.add_argument("--out", default=os.path.join(ROOT, "bench", "results"))
