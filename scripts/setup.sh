@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages syscribe needs (only those missing) and builds into build/.
-# Usage: scripts/setup.sh [--test]   (--test also installs what the test suites use)
+# Usage: scripts/setup.sh [--test|--bench]   (also what the test suites / the benchmark use)
 # Idempotent: a second run with nothing missing only runs ninja.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,11 +16,16 @@ build_pkgs=(g++ pkg-config python3 meson ninja-build libseccomp-dev libboost-pro
 test_pkgs=(strace gcc-multilib busybox-static nginx-light redis-server redis-tools chromium
            linux-libc-dev-arm64-cross linux-libc-dev-armhf-cross linux-libc-dev-riscv64-cross
            linux-libc-dev-s390x-cross linux-libc-dev-ppc64el-cross)
+# The benchmark (bench/run.py): strace to compare with, nginx and wrk for the server workload.
+bench_pkgs=(strace nginx-light wrk)
 
 want=("${build_pkgs[@]}")
-if [ "${1:-}" = "--test" ]; then
-  want+=("${test_pkgs[@]}")
-fi
+case "${1:-}" in
+  --test) want+=("${test_pkgs[@]}") ;;
+  --bench) want+=("${bench_pkgs[@]}") ;;
+  "") ;;
+  *) echo "usage: scripts/setup.sh [--test|--bench]" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${want[@]}"; do
