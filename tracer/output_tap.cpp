@@ -1,6 +1,8 @@
 #include "tracer/output_tap.h"
 
 #include <cerrno>
+#include <csignal>
+#include <pthread.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <unistd.h>
@@ -80,6 +82,14 @@ bool OutputTap::pump(int from, int to, std::string& line) {
 }
 
 void OutputTap::copy_loop() {
+  // A closed stdout of ours (`syscribe record ... | head`) must not kill the recorder with
+  // SIGPIPE: blocked in this thread only, a write there fails with EPIPE instead, and the
+  // workload's output is then drained and dropped. The workload's own disposition is
+  // untouched (it was forked from another thread).
+  sigset_t pipe_only;
+  sigemptyset(&pipe_only);
+  sigaddset(&pipe_only, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe_only, nullptr);
   std::string lines[2];
   pollfd fds[2] = {{out_[0], POLLIN, 0}, {err_[0], POLLIN, 0}};
   const int to[2] = {STDOUT_FILENO, STDERR_FILENO};

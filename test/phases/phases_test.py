@@ -127,6 +127,15 @@ for ready in (f'syscall:{loop_call}', ready_log):
     check(f'run --ready {ready}: the lifecycle succeeds with no denial', p.returncode == 0 and
           'denied nothing' in p.stderr, f'exit {p.returncode}: {p.stderr[-600:]}')
 
+# Our stdout closed early (`| head`): the recording still ends normally with its evidence.
+out6 = os.path.join(T, 'closed-stdout.json')
+script = (f'{S} record -q -o {out6} --ready log:ready --traffic "sleep 0.3" -- sh -c '
+          '\'echo ready; i=0; while [ $i -lt 20000 ]; do echo line $i; i=$((i+1)); done; sleep 0.5\' | head -1; '
+          'echo "status ${PIPESTATUS[0]}"')
+p = subprocess.run(['bash', '-c', script], capture_output=True, text=True, timeout=60)
+check('--ready log: with our stdout closed early: exit 0 and the evidence written',
+      p.stdout.splitlines() == ['ready', 'status 0'] and os.path.exists(out6), f'{p.stdout!r} {p.stderr}')
+
 # A log line that never comes: the timeout error names it.
 p = subprocess.run([S, 'record', '-q', '-o', os.path.join(T, 'nolog.json'), '--ready', 'log:^never$',
                     '--ready-timeout', '1', '--traffic', 'true', '--stop-timeout', '2', '--', 'sh', '-c',
