@@ -11,28 +11,18 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-build=${BUILD:-$root/build}
-syscribe=${SYSCRIBE:-$build/cli/syscribe}
+# shellcheck source=../common.sh
+. "$here/../common.sh"
 python=${PYTHON:-/usr/bin/python3}
 out=${1:-$here/out}
 
-if [ ! -x "$syscribe" ]; then
-  echo "record.sh: $syscribe is missing; build first (scripts/setup.sh)" >&2
-  exit 1
-fi
-syscribe=$(realpath "$syscribe")   # the recording runs from the output directory
 if [ ! -x "$python" ]; then
   echo "record.sh: $python is missing; install it: apt-get install python3" >&2
   exit 1
 fi
 
-mkdir -p "$out"
-out=$(cd "$out" && pwd)
-run="$out/run"
-rm -rf "$run"
-mkdir -p "$run"
-port=$("$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+example_dirs "$out"
+port=$(free_port)
 url="http://127.0.0.1:$port"
 # The work copy of service.json: its own port; notes and pid file land beside it.
 sed "s/\"port\": 8090/\"port\": $port/" "$here/service.json" > "$run/service.json"
@@ -57,34 +47,10 @@ status=0
     --ready 'log:^ready: serving on ' \
     --traffic "$traffic" --reload --reload-traffic "$reload_traffic" \
     -- "$python" -u "$here/service.py" --config "$run/service.json" > "$run/service.log" 2>&1 || status=$?
-if [ "$status" -ne 0 ]; then
-  echo "record.sh: syscribe record exited with status $status; the last lines of the logs:" >&2
-  tail -n 5 "$run/service.log" "$run/traffic.log" >&2 2>/dev/null || true
-  exit 1
-fi
+if [ "$status" -ne 0 ]; then record_failed "$status" "$run/service.log" "$run/traffic.log"; fi
 if [ -e "$run/service.pid" ] || ! grep -qx stopped "$run/service.log"; then
   echo "record.sh: the service did not stop cleanly (see $run/service.log)" >&2
   exit 1
 fi
 
-gen_args=(--report "$report")
-if [ -f "$here/review.yaml" ]; then gen_args+=(--review "$here/review.yaml"); fi
-"$syscribe" generate -q "$evidence" -o "$profile" "${gen_args[@]}"
-
-echo
-echo "evidence: $out/$evidence"
-echo "profile:  $out/$profile"
-echo "report:   $out/$report"
-"$python" - "$evidence" "$profile" <<'PY'
-import json, sys
-ev = json.load(open(sys.argv[1]))
-prof = json.load(open(sys.argv[2]))
-order = [m["phase"] for r in ev["recordings"] for m in r.get("marks", [])]
-for proc in ev["processes"]:
-    phases = {p: sum(len(c) for c in arches.values()) for p, arches in proc["phases"].items()}
-    names = [p for p in dict.fromkeys(order + sorted(phases)) if p in phases]
-    print(f"process:  {proc['exe']} ({proc['comm']}, {proc['instances']} processes): distinct syscalls "
-          + ", ".join(f"{p} {phases[p]}" for p in names))
-allowed = sorted({n for r in prof.get("syscalls", []) if r["action"] == "SCMP_ACT_ALLOW" for n in r["names"]})
-print(f"profile:  {len(allowed)} syscalls allowed, default action {prof['defaultAction']}")
-PY
+example_generate "$evidence" "$profile" "$report"
