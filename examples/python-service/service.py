@@ -28,8 +28,10 @@ import urllib.parse
 MAX_NOTE = 4096
 
 
-class Stop(Exception):
-    """Raised by the SIGTERM/SIGINT handler to leave serve_forever."""
+class Stop(BaseException):
+    """Raised by the SIGTERM/SIGINT handler to leave serve_forever. A BaseException, like
+    KeyboardInterrupt: socketserver's handle_error catches Exception, so a stop signal that
+    lands while a request is being handled would otherwise be logged and ignored."""
 
 
 def log(msg):
