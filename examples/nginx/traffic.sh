@@ -9,17 +9,8 @@ set -euo pipefail
 
 base=${1:?usage: traffic.sh BASE_URL}
 
-# expect STATUS DESCRIPTION CURL-ARGS...: runs curl, compares the HTTP status.
-expect() {
-  local want=$1 what=$2; shift 2
-  local got
-  got=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 "$@") || got="curl-exit-$?"
-  if [ "$got" != "$want" ]; then
-    echo "traffic: $what: expected HTTP $want, got $got" >&2
-    exit 1
-  fi
-  echo "traffic: $what: $got"
-}
+# shellcheck source=../http-expect.sh
+. "$(dirname "$0")/../http-expect.sh"
 
 body=$(curl -sf --max-time 10 "$base/") || { echo "traffic: GET / failed" >&2; exit 1; }
 if ! grep -q 'recorded by syscribe' <<<"$body"; then

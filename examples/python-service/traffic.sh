@@ -10,17 +10,8 @@ set -euo pipefail
 base=${1:?usage: traffic.sh BASE_URL GREETING}
 greeting=${2:?usage: traffic.sh BASE_URL GREETING}
 
-# expect STATUS DESCRIPTION CURL-ARGS...: runs curl, compares the HTTP status.
-expect() {
-  local want=$1 what=$2; shift 2
-  local got
-  got=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 "$@") || got="curl-exit-$?"
-  if [ "$got" != "$want" ]; then
-    echo "traffic: $what: expected HTTP $want, got $got" >&2
-    exit 1
-  fi
-  echo "traffic: $what: $got"
-}
+# shellcheck source=../http-expect.sh
+. "$(dirname "$0")/../http-expect.sh"
 
 expect 200 "health check" "$base/healthz"
 body=$(curl -sf --max-time 10 "$base/hello?name=reader") || { echo "traffic: GET /hello failed" >&2; exit 1; }

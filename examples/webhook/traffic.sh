@@ -12,17 +12,8 @@ token=${2:-change-me}
 tag=${TRAFFIC_TAG:-$$}   # distinguishes the ids of two runs (before and after a reload)
 accepted=0
 
-# expect STATUS DESCRIPTION CURL-ARGS...: runs curl, compares the HTTP status.
-expect() {
-  local want=$1 what=$2; shift 2
-  local got
-  got=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 "$@") || got="curl-exit-$?"
-  if [ "$got" != "$want" ]; then
-    echo "traffic: $what: expected HTTP $want, got $got" >&2
-    exit 1
-  fi
-  echo "traffic: $what: $got"
-}
+# shellcheck source=../http-expect.sh
+. "$(dirname "$0")/../http-expect.sh"
 
 post() { expect "$1" "$2" -X POST -H 'Content-Type: application/json' -H "Authorization: Bearer $token" \
                  --data-binary "$3" "$base/webhook"; }
