@@ -1,7 +1,6 @@
 #include "syscalls-tables/syscalls.h"
 
 #include <algorithm>
-#include <cerrno>
 #include <charconv>
 #include <cstring>
 #include <linux/audit.h>
@@ -67,28 +66,6 @@ const NumberIndex& number_index() {
   return index;
 }
 
-struct ErrnoName {
-  int value;
-  std::string_view name;
-};
-constexpr ErrnoName kErrnos[] = {
-    {EPERM, "EPERM"},     {ENOENT, "ENOENT"},   {ESRCH, "ESRCH"},       {EINTR, "EINTR"},
-    {EIO, "EIO"},         {ENXIO, "ENXIO"},     {E2BIG, "E2BIG"},       {ENOEXEC, "ENOEXEC"},
-    {EBADF, "EBADF"},     {ECHILD, "ECHILD"},   {EAGAIN, "EAGAIN"},     {ENOMEM, "ENOMEM"},
-    {EACCES, "EACCES"},   {EFAULT, "EFAULT"},   {EBUSY, "EBUSY"},       {EEXIST, "EEXIST"},
-    {EXDEV, "EXDEV"},     {ENODEV, "ENODEV"},   {ENOTDIR, "ENOTDIR"},   {EISDIR, "EISDIR"},
-    {EINVAL, "EINVAL"},   {ENFILE, "ENFILE"},   {EMFILE, "EMFILE"},     {ENOTTY, "ENOTTY"},
-    {ETXTBSY, "ETXTBSY"}, {EFBIG, "EFBIG"},     {ENOSPC, "ENOSPC"},     {ESPIPE, "ESPIPE"},
-    {EROFS, "EROFS"},     {EMLINK, "EMLINK"},   {EPIPE, "EPIPE"},       {EDOM, "EDOM"},
-    {ERANGE, "ERANGE"},   {EDEADLK, "EDEADLK"}, {ENAMETOOLONG, "ENAMETOOLONG"},
-    {ENOSYS, "ENOSYS"},   {ENOTEMPTY, "ENOTEMPTY"}, {ELOOP, "ELOOP"},   {ENODATA, "ENODATA"},
-    {ENOTSOCK, "ENOTSOCK"}, {EAFNOSUPPORT, "EAFNOSUPPORT"}, {EADDRINUSE, "EADDRINUSE"},
-    {EADDRNOTAVAIL, "EADDRNOTAVAIL"}, {ENETUNREACH, "ENETUNREACH"}, {ECONNABORTED, "ECONNABORTED"},
-    {ECONNRESET, "ECONNRESET"}, {ENOTCONN, "ENOTCONN"}, {ETIMEDOUT, "ETIMEDOUT"},
-    {ECONNREFUSED, "ECONNREFUSED"}, {EALREADY, "EALREADY"}, {EINPROGRESS, "EINPROGRESS"},
-    {EOPNOTSUPP, "EOPNOTSUPP"}, {EPROTONOSUPPORT, "EPROTONOSUPPORT"}, {ENOTSUP, "ENOTSUP"},
-    {ECANCELED, "ECANCELED"}, {EOVERFLOW, "EOVERFLOW"}, {ENOPKG, "ENOPKG"},
-};
 
 }  // namespace
 
@@ -262,16 +239,17 @@ std::optional<uint64_t> parse_value(std::string_view xlat, std::string_view text
 }
 
 std::string errno_name(int err) {
-  for (const auto& e : kErrnos)
-    if (e.value == err) return std::string(e.name);
+  // xlat/errnos.tsv; an errno it does not name stays a number.
+  if (const data::XlatSet* set = find_xlat("errnos"))
+    for (const auto& e : set->entries)
+      if (static_cast<int64_t>(e.value) == err) return std::string(e.name);
   return std::to_string(err);
 }
 
 std::optional<int> parse_errno(std::string_view text) {
   std::string upper(text);
   for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  for (const auto& e : kErrnos)
-    if (e.name == upper) return e.value;
+  if (auto v = value_of("errnos", upper)) return static_cast<int>(*v);
   if (auto v = parse_number(text); v && *v < 4096) return static_cast<int>(*v);
   return std::nullopt;
 }

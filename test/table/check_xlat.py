@@ -22,6 +22,7 @@ HEADERS = {
     "bpf_cmds": ["linux/bpf.h"],
     "clock_ids": ["time.h"],
     "clone_flags": ["linux/sched.h"],
+    "errnos": ["errno.h"],
     "fcntl_cmds": ["linux/fcntl.h"],
     "ioctl_requests": ["sys/ioctl.h", "asm/termbits.h", "linux/fiemap.h", "linux/fs.h", "linux/sockios.h", "linux/nsfs.h",
                        "linux/seccomp.h"],
