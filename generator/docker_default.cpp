@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "core/tsv.h"
 #include "generator/report.h"
 
 namespace syscribe::gen {
@@ -22,21 +23,10 @@ struct Row {
 const std::vector<Row>& rows() {
   static const std::vector<Row> all = [] {
     std::vector<Row> out;
-    std::istringstream in(kDockerDefaultTxt);
-    std::string line;
-    bool header = true;
-    while (std::getline(in, line)) {
-      if (line.empty() || line[0] == '#') continue;
-      if (header) {  // "name\tcondition"
-        header = false;
-        continue;
-      }
+    for (auto& cells : tsv_rows(kDockerDefaultTxt, 2)) {  // name, conditions
       Row r;
-      std::istringstream cells(line);
-      std::string conds;
-      std::getline(cells, r.name, '\t');
-      std::getline(cells, conds);
-      std::istringstream cs(conds);
+      r.name = std::move(cells[0]);
+      std::istringstream cs(cells.size() > 1 ? cells[1] : "");
       for (std::string c; cs >> c;) r.conds.push_back(c);
       out.push_back(std::move(r));
     }

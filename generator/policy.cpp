@@ -1,11 +1,11 @@
 #include "generator/policy.h"
 
 #include <algorithm>
-#include <sstream>
 
 #include <fmt/format.h>
 
 #include "core/error.h"
+#include "core/tsv.h"
 
 namespace syscribe::gen {
 
@@ -31,21 +31,9 @@ struct TailRow {
 
 std::vector<TailRow> tail_rows(const std::string& tsv) {
   std::vector<TailRow> rows;
-  std::istringstream in(tsv.empty() ? std::string(kRuntimeTailsTsv) : tsv);
-  std::string line;
-  bool header = true;
-  while (std::getline(in, line)) {
-    if (line.empty() || line[0] == '#') continue;
-    if (header) {  // "runtime\tsyscall\tnote"
-      header = false;
-      continue;
-    }
-    TailRow r;
-    std::istringstream cells(line);
-    std::getline(cells, r.runtime, '\t');
-    std::getline(cells, r.syscall, '\t');
-    std::getline(cells, r.note);
-    rows.push_back(std::move(r));
+  for (auto& cells : tsv_rows(tsv.empty() ? std::string_view(kRuntimeTailsTsv) : std::string_view(tsv), 3)) {
+    cells.resize(3);  // runtime, syscall, note
+    rows.push_back({std::move(cells[0]), std::move(cells[1]), std::move(cells[2])});
   }
   return rows;
 }
