@@ -382,8 +382,8 @@ struct Recorder::Impl {
     // Requests (the lifecycle driver's reload and stop signals) go straight to the main
     // process; SIGKILL, the end of a stop timeout, ends the whole traced tree, as a
     // runtime stopping a container would.
-    for (int s = 1; s < 64; ++s) {
-      if (!(asked & bit(s)) || main <= 0 || attach_mode) continue;
+    for (; asked && main > 0 && !attach_mode; asked &= asked - 1) {
+      int s = __builtin_ctzll(asked);
       if (s == SIGKILL) {
         killing_all = true;
         for (const auto& [tgid, proc] : procs) kill(tgid, SIGKILL);

@@ -172,9 +172,15 @@ for cmd in (['record', '-q', '-o', stubborn_ev], ['run', '-q', '--profile', stub
     p = subprocess.run([S, *cmd, '--ready', 'delay:0.2', '--traffic', 'true', '--stop-timeout', '1', '--', *stubborn],
                        capture_output=True, text=True, timeout=60)
     took = time.monotonic() - t0
-    left = subprocess.run(['pgrep', '-f', 'sleep 37.25'], capture_output=True, text=True).stdout.split()
-    for pid in left:
-        os.kill(int(pid), 9)
+    left = []
+    for pid in filter(str.isdigit, os.listdir('/proc')):
+        try:
+            with open(f'/proc/{pid}/cmdline', 'rb') as f:
+                if f.read().split(b'\0')[:2] == [b'sleep', b'37.25']:
+                    left.append(pid)
+                    os.kill(int(pid), 9)
+        except OSError:
+            pass
     check(f'{cmd[0]}: a workload ignoring the stop signal is killed with its children after --stop-timeout',
           p.returncode == 1 and 'did not stop within 1 s of SIGTERM: killed' in p.stderr and took < 15 and not left
           and 'never' not in p.stdout, f'exit {p.returncode} after {took:.1f} s, left {left}: {p.stderr}')
