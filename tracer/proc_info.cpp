@@ -43,19 +43,13 @@ std::vector<pid_t> list_descendants(pid_t pid) {
     pid_t p = todo.back();
     todo.pop_back();
     for (pid_t tid : list_threads(p)) {
-      std::string text = slurp(fmt::format("/proc/{}/task/{}/children", p, tid));
-      size_t i = 0;
-      while (i < text.size()) {
-        size_t end = text.find(' ', i);
-        if (end == std::string::npos) end = text.size();
-        if (end > i) {
-          pid_t child = static_cast<pid_t>(std::strtol(text.c_str() + i, nullptr, 10));
-          if (child > 0) {
-            out.push_back(child);
-            todo.push_back(child);
-          }
-        }
-        i = end + 1;
+      std::string text = slurp(fmt::format("/proc/{}/task/{}/children", p, tid));  // "12 15 "
+      char* end = nullptr;
+      for (const char* at = text.c_str();; at = end) {
+        long child = std::strtol(at, &end, 10);
+        if (end == at || child <= 0) break;
+        out.push_back(static_cast<pid_t>(child));
+        todo.push_back(static_cast<pid_t>(child));
       }
     }
   }
