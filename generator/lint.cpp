@@ -1,6 +1,7 @@
 #include "generator/lint.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <map>
 
 #include <fmt/format.h>
@@ -133,7 +134,7 @@ std::vector<Finding> lint_profile(const Profile& p) {
       }
     }
   }
-  if (!clone3_rule && def != 0x00050000u + 38)
+  if (!clone3_rule && def != 0x00050000u + ENOSYS)  // SCMP_ACT_ERRNO(ENOSYS)
     out.push_back({"$.syscalls", fmt::format("no clone3 rule: clone3 gets the default ({}) and glibc falls back to "
                                              "clone only on ENOSYS; add clone3 with SCMP_ACT_ERRNO and errnoRet 38",
                                              describe_action(def))});

@@ -1,6 +1,7 @@
 #include "generator/policy.h"
 
 #include <algorithm>
+#include <cerrno>
 
 #include <fmt/format.h>
 
@@ -13,7 +14,6 @@ extern const char* const kRuntimeTailsTsv;  // runtime-tails.tsv, embedded at bu
 
 namespace {
 
-constexpr uint32_t kEnosys = 38;
 
 // The calls no process can live without; sigreturn only where the arch has it.
 constexpr std::string_view kEssentials[] = {"exit", "exit_group", "restart_syscall", "rt_sigreturn", "sigreturn"};
@@ -269,7 +269,7 @@ Policy build_policy(const ev::Evidence& ev, const PolicyOptions& opts) {
   if (!(clone3_seen && opts.accept_clone3)) {
     PolicyEntry& e = entry("clone3");
     e.action = "SCMP_ACT_ERRNO";
-    e.errno_ret = kEnosys;
+    e.errno_ret = ENOSYS;
     e.filters.clear();
     add_source(e, Origin::clone3_stub,
                clone3_seen ? "observed but not accepted: returns ENOSYS so glibc falls back to clone, whose flags "
