@@ -14,7 +14,6 @@ extern const char* const kRuntimeTailsTsv;  // runtime-tails.tsv, embedded at bu
 
 namespace {
 
-
 // The calls no process can live without; sigreturn only where the arch has it.
 constexpr std::string_view kEssentials[] = {"exit", "exit_group", "restart_syscall", "rt_sigreturn", "sigreturn"};
 
