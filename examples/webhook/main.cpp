@@ -61,7 +61,9 @@ Args parse_args(int argc, char** argv) {
   return a;
 }
 
-int listen_on(const webhook::Config& c) {
+// Binds but does not listen yet: main() writes the pid file first, so anyone who
+// can connect can also read a complete pid file.
+int bind_to(const webhook::Config& c) {
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) throw std::runtime_error(fmt::format("socket: {}", strerror(errno)));
   int one = 1;
@@ -73,7 +75,6 @@ int listen_on(const webhook::Config& c) {
     throw std::runtime_error(fmt::format("listen address '{}' is not an IPv4 address", c.listen));
   if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
     throw std::runtime_error(fmt::format("bind {}:{}: {}", c.listen, c.port, strerror(errno)));
-  if (listen(fd, 64) != 0) throw std::runtime_error(fmt::format("listen: {}", strerror(errno)));
   return fd;
 }
 
@@ -137,8 +138,9 @@ int main(int argc, char** argv) {
     for (int sig : {SIGHUP, SIGTERM, SIGINT}) sigaddset(&block, sig);
     sigprocmask(SIG_BLOCK, &block, nullptr);
 
-    listen_fd = listen_on(config);
+    listen_fd = bind_to(config);
     write_pid_file(config.pid_file);
+    if (listen(listen_fd, 64) != 0) throw std::runtime_error(fmt::format("listen: {}", strerror(errno)));
   } catch (const std::exception& e) {
     webhook::log("error", "cannot start", {{"error", e.what()}});
     return 1;
