@@ -31,7 +31,7 @@ command -v "$runtime" >/dev/null || skip "$runtime is not installed"
 work="$(mktemp -d /tmp/syscribe-e2e-$server.XXXXXX)"
 chmod 755 "$work"
 name="syscribe-e2e-$server-$runtime-$$"
-port=$((20000 + $$ % 20000))
+port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 cleanup() {
   podman rm -f "$name" >/dev/null 2>&1
   case "$runtime" in crun|runc) "$runtime" delete -f "$name" >/dev/null 2>&1 ;; esac
@@ -95,13 +95,21 @@ wait_port() {  # wait_port SECONDS: until the port accepts
   return 1
 }
 
+signal_recorded() {  # signal_recorded SIG: via the pid file, once written (nginx and redis write it after listen)
+  for _ in $(seq 100); do
+    [ -s "$work/server.pid" ] && { kill -"$1" "$(cat "$work/server.pid")"; return; }
+    sleep 0.1
+  done
+  die "no pid file from $server: $(tail -n 5 "$work/record.log")"
+}
+
 # 1. Record outside any container: startup, traffic, reload (SIGHUP), traffic, graceful stop.
 "$syscribe" record -q -o "$work/server.evidence.json" -- "${server_cmd[@]}" > "$work/record.log" 2>&1 &
 rec_pid=$!
 wait_port 20 || die "did not listen on $port under syscribe record: $(tail -n 5 "$work/record.log")"
 traffic || die "traffic failed while recording"
-[ "$server" = nginx ] && { kill -HUP "$(cat "$work/server.pid")"; sleep 1; traffic || die "traffic after reload failed while recording"; }
-kill -"$stop_signal" "$(cat "$work/server.pid")"
+[ "$server" = nginx ] && { signal_recorded HUP; sleep 1; traffic || die "traffic after reload failed while recording"; }
+signal_recorded "$stop_signal"
 wait "$rec_pid" || die "syscribe record exited $? (graceful stop): $(tail -n 5 "$work/record.log")"
 rec_pid=
 # The probe's own harmless baseline (its start, write, exit): it runs beside the server.
