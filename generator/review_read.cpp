@@ -38,6 +38,20 @@ class Reader {
     if (!n.IsScalar()) fail(n, path, "expected a single value (text or number)");
     return n.Scalar();
   }
+  // yaml-cpp keeps every pair of a mapping but `n[key]` finds only the first, so a repeated
+  // key (decision: allow ... decision: deny) would be dropped silently: refuse it instead.
+  void no_duplicate_keys(const YAML::Node& map, const std::string& path) const {
+    std::vector<std::pair<std::string, YAML::Node>> seen;
+    for (const auto& kv : map) {
+      std::string k = kv.first.IsScalar() ? trim(kv.first.Scalar()) : "";
+      auto it = std::find_if(seen.begin(), seen.end(), [&](const auto& s) { return s.first == k; });
+      if (it != seen.end()) {
+        FilePos first = pos(it->second);
+        fail(kv.first, path, fmt::format("duplicate key '{}' (first at line {}, column {})", k, first.line, first.col));
+      }
+      seen.emplace_back(k, kv.first);
+    }
+  }
 
   Decisions read(const std::string& text) {
     YAML::Node root;
@@ -50,6 +64,7 @@ class Reader {
     out.file = file_;
     if (root.IsNull()) return out;  // an empty file: no decisions yet
     if (!root.IsMap()) fail(root, "$", "expected a mapping with a 'decisions' list");
+    no_duplicate_keys(root, "$");
     for (const auto& kv : root) {
       std::string k = kv.first.Scalar();
       if (k != "decisions") fail(kv.first, "$", fmt::format("unknown key '{}' (expected 'decisions')", k));
@@ -66,6 +81,7 @@ class Reader {
     if (!n.IsMap()) fail(n, path, "expected a mapping (syscall, decision, reason, ...)");
     Decision d;
     d.at = pos(n);
+    no_duplicate_keys(n, path);
     for (const auto& kv : n) {
       std::string k = kv.first.Scalar();
       if (std::find(std::begin(kKeys), std::end(kKeys), k) == std::end(kKeys))
@@ -102,6 +118,7 @@ class Reader {
     if (an && !an.IsNull()) {
       if (!d.allow) fail(an, path + ".args", fmt::format("{}: args only make sense with allow", d.syscall));
       if (!an.IsMap()) fail(an, path + ".args", "expected a mapping {ARGUMENT: [VALUES]} (argument by index or name)");
+      no_duplicate_keys(an, path + ".args");
       for (const auto& kv : an) d.args.push_back(arg(*info, kv.first, kv.second, path + ".args"));
       std::sort(d.args.begin(), d.args.end(), [](const auto& a, const auto& b) { return a.index < b.index; });
       for (size_t i = 1; i < d.args.size(); ++i)

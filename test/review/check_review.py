@@ -258,5 +258,14 @@ check(rc == 0 and "1 stale" in err, f"review check: {rc} {err}")
 rc, _, err = run("review", "check", "data/risky.evidence.json")
 check(rc == 3, f"review check without decisions: {rc}")
 
+# 9. A key given twice in one decision is an error at the second one (yaml-cpp would read
+#    only the first: `decision: allow` then `decision: deny` left mount allowed).
+for f, pos in [("data/duplicate-key.yaml", r"duplicate-key\.yaml:5:5"), ("data/duplicate-key.json", r"duplicate-key\.json:2:\d+")]:
+    rc, _, err = run("generate", "data/risky.evidence.json", "--review", f, "-o", out("dup.json"))
+    check(rc == 1 and re.search(pos + r": decisions\[0\]: duplicate key 'decision'", err), f"{f}: duplicate key: {rc} {err}")
+    check(not os.path.exists(out("dup.json")), f"{f}: nothing written")
+    rc, _, err = run("review", "check", "data/risky.evidence.json", "--review", f)
+    check(rc == 1 and "duplicate key 'decision'" in err, f"{f}: review check refuses it too: {rc} {err}")
+
 print(f"{len(failures)} failure(s); outputs in {T}")
 sys.exit(1 if failures else 0)
