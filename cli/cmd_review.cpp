@@ -2,6 +2,7 @@
 // needs a decision; `check` applies a decisions file to evidence, says what is pending or
 // stale, and can write the report without generating a profile (for CI).
 #include <ctime>
+#include <filesystem>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -53,20 +54,33 @@ std::string today() {
 
 int review_init(const Args& args) {
   po::options_description opts("Options");
-  opts.add_options()("output,o", po::value<std::string>(), "decisions skeleton to write (required)");
+  opts.add_options()
+      ("output,o", po::value<std::string>(), "decisions skeleton to write (required; never the --review file)")
+      ("force", "replace an existing -o file");
   add_policy_options(opts);
   auto p = parse_args("review init", "syscribe review init EVIDENCE... -o FILE [OPTIONS]",
                       "Writes a decisions skeleton: one item per high-risk syscall the evidence holds and no\n"
                       "decision covers yet (with --review, only what that file does not cover), with the\n"
                       "processes, phases and argument values as comments. decision and reason are left\n"
-                      "empty: generate refuses the file until a person fills them in.\n\n"
+                      "empty: generate refuses the file until a person fills them in.\n"
+                      "It will not replace an existing file (a half-filled skeleton is work) unless --force is\n"
+                      "given, and never the --review file: write the new items elsewhere and copy them over.\n\n"
                       "Example:\n  syscribe review init app.evidence.json -o review.yaml\n",
                       opts, args);
   if (p.help) return 0;
   if (p.positional.empty()) throw usage_error("give at least one evidence file");
   if (!p.vm.count("output")) throw usage_error("give the file to write with -o FILE");
   const auto& out = p.vm["output"].as<std::string>();
-  if (out != "-") check_writable(out);
+  if (out != "-") {
+    std::error_code ec;
+    if (p.vm.count("review") && std::filesystem::equivalent(out, p.vm["review"].as<std::string>(), ec))
+      throw usage_error(fmt::format("-o {} is the --review file: the skeleton would replace the decisions in it; "
+                                    "write it to another file",
+                                    out));
+    if (std::filesystem::exists(out, ec) && !p.vm.count("force"))
+      throw usage_error(fmt::format("-o {}: the file exists (give --force to replace it)", out));
+    check_writable(out);
+  }
   gen::Decisions d = p.vm.count("review") ? gen::read_decisions(p.vm["review"].as<std::string>()) : gen::Decisions{};
   gen::Reviewed r = gen::review_policy(gen::read_merged(p.positional), policy_options(p.vm), std::move(d));
   write_file_atomic(out, gen::decisions_skeleton(r, p.positional, today()));

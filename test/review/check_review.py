@@ -267,5 +267,17 @@ for f, pos in [("data/duplicate-key.yaml", r"duplicate-key\.yaml:5:5"), ("data/d
     rc, _, err = run("review", "check", "data/risky.evidence.json", "--review", f)
     check(rc == 1 and "duplicate key 'decision'" in err, f"{f}: review check refuses it too: {rc} {err}")
 
+# 10. review init never replaces the --review file, nor an existing file without --force.
+mine = out("mine.yaml")
+open(mine, "w").write(open("data/partial.yaml").read())
+rc, _, err = run("review", "init", "data/risky.evidence.json", "--review", mine, "-o", mine)
+check(rc == 2 and "is the --review file" in err, f"init -o = --review refused: {rc} {err}")
+check(open(mine).read() == open("data/partial.yaml").read(), "init -o = --review left the decisions alone")
+rc, _, err = run("review", "init", "data/risky.evidence.json", "-o", mine)
+check(rc == 2 and "exists" in err and "--force" in err, f"init refuses an existing -o: {rc} {err}")
+check(open(mine).read() == open("data/partial.yaml").read(), "init left the existing file alone")
+rc, _, err = run("review", "init", "data/risky.evidence.json", "-o", mine, "--force")
+check(rc == 0 and "- syscall: mount" in open(mine).read(), f"init --force replaces it: {rc} {err}")
+
 print(f"{len(failures)} failure(s); outputs in {T}")
 sys.exit(1 if failures else 0)
