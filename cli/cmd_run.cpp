@@ -135,11 +135,12 @@ int cmd_run(const Args& args) {
                       "arch, arguments by name, process and how often. Denials reach syscribe through\n"
                       "seccomp user notification, so ERRNO verdicts are exact; KILL and TRAP verdicts are\n"
                       "delivered as SIGSYS, which a workload that handles SIGSYS survives.\n"
-                      "Exit status: the workload's; 4 with --fail-on-denial when anything was denied.\n"
                       "The lifecycle options work as in 'syscribe record': with --ready, denials are\n"
                       "reported per phase (startup, serving, reload, shutdown); with --traffic the\n"
-                      "workload is driven through ready, traffic, reload and stop, and a failure of any\n"
-                      "of them exits 1.\n\n"
+                      "workload is driven through ready, traffic, reload and stop.\n"
+                      "Exit status: the workload's; 1 when a lifecycle step (ready, traffic, reload,\n"
+                      "stop) failed; 4 with --fail-on-denial when anything was denied, which wins over\n"
+                      "both (a denial is the likely cause; the failed step is still printed).\n\n"
                       "Examples:\n"
                       "  syscribe run --profile profile.json -- ./server --port 8080\n"
                       "  syscribe run --profile profile.json --complain -o missing.evidence.json -- ./server\n"
@@ -300,9 +301,10 @@ int cmd_run(const Args& args) {
     ev::write_evidence(out_path, e);
     if (!quiet) std::cerr << fmt::format("syscribe run: denied calls written as evidence to {}\n", out_path);
   }
+  // The lifecycle's outcome is printed whatever the exit status says.
+  int status = life.drives() ? lifecycle_exit(life, driver.failure(), result.exit_status, "run") : result.exit_status;
   if (!denials.empty() && p.vm.count("fail-on-denial")) return kExitDenied;
-  if (life.drives()) return lifecycle_exit(life, driver.failure(), result.exit_status, "run");
-  return result.exit_status;
+  return status;
 }
 
 }  // namespace syscribe::cli

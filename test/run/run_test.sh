@@ -74,4 +74,21 @@ set +e
 "$S" run --profile "$T/base.json" -- /nonexistent/cmd 2>"$T/e5"; rc=$?
 set -e
 [ $rc -eq 127 ] || fail "missing command: exit $rc, expected 127"
+# A failed lifecycle step is still said with --fail-on-denial (which keeps exit 4). uname is
+# denied once in startup and once in serving; the workload says when it is ready and when its
+# serving call is done, so nothing here waits on time.
+cat > "$T/deny-uname.json" <<'JSON'
+{"defaultAction": "SCMP_ACT_ALLOW",
+ "syscalls": [{"names": ["uname"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1}]}
+JSON
+set +e
+"$S" run --profile "$T/deny-uname.json" --fail-on-denial --ready "file:$T/ready" \
+  --traffic "touch '$T/go'; while [ ! -e '$T/served' ]; do sleep 0.05; done; exit 3" \
+  -- sh -c "uname; touch '$T/ready'; while [ ! -e '$T/go' ]; do sleep 0.05; done; uname; touch '$T/served'; exec sleep 30" \
+  >/dev/null 2>"$T/e9"; rc=$?
+set -e
+[ $rc -eq 4 ] || fail "denial with a failed traffic command: exit $rc, expected 4: $(cat "$T/e9")"
+grep -q "syscribe run: the traffic command failed (exit status 3)" "$T/e9" \
+  || fail "--fail-on-denial hid the failed traffic command: $(cat "$T/e9")"
+
 echo "run tests passed"
