@@ -135,6 +135,8 @@ int cmd_run(const Args& args) {
                       "arch, arguments by name, process and how often. Denials reach syscribe through\n"
                       "seccomp user notification, so ERRNO verdicts are exact; KILL and TRAP verdicts are\n"
                       "delivered as SIGSYS, which a workload that handles SIGSYS survives.\n"
+                      "Syscall names the tables do not know are ignored, as runc and crun do, with a\n"
+                      "warning naming the rule ('syscribe lint' reports them as errors).\n"
                       "The lifecycle options work as in 'syscribe record': with --ready, denials are\n"
                       "reported per phase (startup, serving, reload, shutdown); with --traffic the\n"
                       "workload is driven through ready, traffic, reload and stop.\n"
@@ -157,6 +159,13 @@ int cmd_run(const Args& args) {
   tracer::LifecyclePlan life = lifecycle_plan(p.vm);
 
   gen::Profile profile = gen::read_profile(profile_path);
+  // runc and crun skip names libseccomp does not know, so a newer profile still loads; so
+  // do we, but say so: a misspelt name silently allows or denies nothing.
+  if (!quiet)
+    for (const auto& u : gen::unknown_syscalls(profile))
+      std::cerr << fmt::format("syscribe run: warning: {}: {}: unknown syscall \"{}\": ignored, as runc and crun "
+                               "do\n",
+                               profile_path, u.where, u.name);
   gen::Evaluator verdicts(profile, {}, profile_path);
   tracer::PhaseClock clock(life.drives() ? "startup" : "run", "launch");
   auto phase_now = [&clock] { return clock.current_name(); };

@@ -338,6 +338,15 @@ Profile read_profile(const std::string& path) {
   return parse_profile_text(read_file(path), name);
 }
 
+std::vector<UnknownName> unknown_syscalls(const Profile& p) {
+  std::vector<UnknownName> out;
+  for (size_t i = 0; i < p.syscalls.size(); ++i)
+    for (size_t j = 0; j < p.syscalls[i].names.size(); ++j)
+      if (!sys::find(p.syscalls[i].names[j]))
+        out.push_back({fmt::format("$.syscalls[{}].names[{}]", i, j), p.syscalls[i].names[j]});
+  return out;
+}
+
 json profile_json(const Profile& p, Format f) {
   json j = json::object();
   j["defaultAction"] = p.default_action;

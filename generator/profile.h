@@ -74,6 +74,14 @@ struct Profile {
   bool operator==(const Profile&) const = default;
 };
 
+// A syscall name the tables do not know, with its JSON path ("$.syscalls[3].names[1]").
+struct UnknownName {
+  std::string where;
+  std::string name;
+};
+// Every unknown name in profile order; runtimes skip them (libseccomp cannot resolve them).
+std::vector<UnknownName> unknown_syscalls(const Profile& p);
+
 // Known SCMP_ACT_* names. The seccomp return value of an action: errno_ret (or EPERM, the
 // runtimes' default) goes into the low 16 bits of ERRNO and TRACE. nullopt when unknown.
 bool known_action(std::string_view action);
