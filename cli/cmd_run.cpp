@@ -15,6 +15,7 @@
 
 #include "cli/lifecycle_options.h"
 #include "cli/options.h"
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/host.h"
 #include "evidence/evidence.h"
@@ -157,6 +158,7 @@ int cmd_run(const Args& args) {
   const std::string profile_path = p.vm["profile"].as<std::string>();
   std::string out_path = p.vm.count("output") ? p.vm["output"].as<std::string>() : "";
   tracer::LifecyclePlan life = lifecycle_plan(p.vm);
+  if (!out_path.empty() && out_path != "-") check_writable(out_path);
 
   gen::Profile profile = gen::read_profile(profile_path);
   // runc and crun skip names libseccomp does not know, so a newer profile still loads; so

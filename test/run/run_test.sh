@@ -103,4 +103,11 @@ set -e
 grep -q "warning: $T/notacall.json: \$\.syscalls\[0\]\.names\[0\]: unknown syscall \"notacall\"" "$T/e8" \
   || fail "unknown name not reported with file and position: $(cat "$T/e8")"
 
+# The output path is checked before the workload starts, as record does.
+set +e
+"$S" run --complain -o /nonexistent/x.json --profile "$T/base.json" -- sh -c "touch '$T/ran'" 2>"$T/e7"; rc=$?
+set -e
+[ $rc -eq 1 ] && grep -q "/nonexistent" "$T/e7" || fail "unwritable -o: exit $rc: $(cat "$T/e7")"
+[ ! -e "$T/ran" ] || fail "unwritable -o: the workload ran before the output path was checked"
+
 echo "run tests passed"
