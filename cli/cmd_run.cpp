@@ -8,6 +8,7 @@
 #include <iostream>
 #include <linux/seccomp.h>
 #include <map>
+#include <seccomp.h>
 #include <mutex>
 #include <set>
 
@@ -136,8 +137,10 @@ int cmd_run(const Args& args) {
                       "arch, arguments by name, process and how often. Denials reach syscribe through\n"
                       "seccomp user notification, so ERRNO verdicts are exact; KILL and TRAP verdicts are\n"
                       "delivered as SIGSYS, which a workload that handles SIGSYS survives.\n"
-                      "Syscall names the tables do not know are ignored, as runc and crun do, with a\n"
-                      "warning naming the rule ('syscribe lint' reports them as errors).\n"
+                      "A call on an arch the profile does not list (an i386 int 0x80 call on x86_64)\n"
+                      "gets the kernel's bad-arch kill and is reported as a denial too. Syscall names\n"
+                      "the tables do not know are ignored, as runc and crun do, with a warning naming\n"
+                      "the rule ('syscribe lint' reports them as errors).\n"
                       "The lifecycle options work as in 'syscribe record': with --ready, denials are\n"
                       "reported per phase (startup, serving, reload, shutdown); with --traffic the\n"
                       "workload is driven through ready, traffic, reload and stop.\n"
@@ -175,6 +178,12 @@ int cmd_run(const Args& args) {
   gen::Profile notify = notifying(profile, watch.syscall);
   auto arches = gen::effective_arches(notify, sys::host_arch());
   gen::Compiled compiled = gen::compile_profile(notify, arches, {}, profile_path);
+  // A call on an arch outside the filter would be killed by the kernel unseen; notified,
+  // the verdict below still kills it (the real profile's bad-arch action) and reports it.
+  if (int rc = seccomp_attr_set(static_cast<scmp_filter_ctx>(compiled.ctx.get()), SCMP_FLTATR_ACT_BADARCH,
+                                SCMP_ACT_NOTIFY);
+      rc != 0)
+    throw system_error("cannot set the filter's bad-arch action", -rc);
   std::vector<uint8_t> bpf = gen::export_bpf(compiled.ctx.get());
   std::string path = tracer::resolve_command(p.command[0]);
 
@@ -253,12 +262,13 @@ int cmd_run(const Args& args) {
     std::string exe = tracer::read_exe(n.pid);
     std::string comm = tracer::read_comm(n.pid);
     const sys::SyscallInfo* info = n.arch ? sys::find(*n.arch, static_cast<int64_t>(n.nr)) : nullptr;
+    bool bad_arch = !n.arch || std::find(arches.begin(), arches.end(), *n.arch) == arches.end();
     DenialKey key{exe,
                   comm,
                   clock.current_name(),
                   n.arch ? std::string(sys::arch_name(*n.arch)) : fmt::format("audit-arch {:#x}", n.audit_arch),
                   info ? std::string(info->name) : fmt::format("#{}", n.nr),
-                  gen::describe_action(verdict)};
+                  gen::describe_action(verdict) + (bad_arch ? " (arch not in the profile)" : "")};
     std::string call = describe_call(info, stop, n.pid);
     std::lock_guard<std::mutex> lock(mu);
     auto& d = denials[key];

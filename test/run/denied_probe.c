@@ -1,6 +1,8 @@
 /* Workload for the `syscribe run` tests. "base" writes a line; "extra" also calls
  * unshare(CLONE_NEWUTS) and socket(AF_NETLINK), which a profile recorded from "base"
- * denies, and prints the errno each got so the test can check the kernel's verdict. */
+ * denies, and prints the errno each got so the test can check the kernel's verdict.
+ * "int80" makes an i386 getpid (int 0x80, number 20) and prints "int80 ok" if it
+ * returned; elsewhere than x86_64 it prints "int80 unsupported". */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <sched.h>
@@ -17,6 +19,17 @@ int main(int argc, char** argv) {
     printf("unshare=%d errno=%d\n", r, r < 0 ? errno : 0);
     int s = socket(AF_NETLINK, SOCK_RAW, 0);
     printf("socket=%d errno=%d\n", s < 0 ? -1 : 0, s < 0 ? errno : 0);
+  }
+  if (argc > 1 && strcmp(argv[1], "int80") == 0) {
+#if defined(__x86_64__)
+    fflush(stdout);
+    long ret;
+    __asm__ volatile("int $0x80" : "=a"(ret) : "a"(20L) : "memory");
+    printf("int80 %s\n", ret > 0 ? "ok" : "failed");
+#else
+    printf("int80 unsupported\n");
+#endif
+    return 0;
   }
   printf("probe end\n");
   return 7;

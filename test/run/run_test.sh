@@ -110,4 +110,21 @@ set -e
 [ $rc -eq 1 ] && grep -q "/nonexistent" "$T/e7" || fail "unwritable -o: exit $rc: $(cat "$T/e7")"
 [ ! -e "$T/ran" ] || fail "unwritable -o: the workload ran before the output path was checked"
 
+# An i386 call (int 0x80) under a profile without SCMP_ARCH_X86: the kernel's bad-arch kill
+# is reported as a denial with arch, syscall, process and phase.
+if [ "$("$PROBE" int80 | tail -n1)" = "int80 ok" ]; then
+  cat > "$T/x86_64-only.json" <<'JSON'
+{"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86_64"],
+ "syscalls": [{"names": ["uname"], "action": "SCMP_ACT_ERRNO"}]}
+JSON
+  set +e
+  "$S" run --profile "$T/x86_64-only.json" -- "$PROBE" int80 >"$T/out10" 2>"$T/e10"; rc=$?
+  set -e
+  [ $rc -eq 159 ] || fail "int 0x80 outside the profile's arches: exit $rc, expected 159 (SIGSYS): $(cat "$T/e10")"
+  grep -Eq "^  getpid +x1 +i386 SCMP_ACT_KILL_THREAD \(arch not in the profile\) by .*denied_probe \(pid [0-9]+\) in phase run" "$T/e10" \
+    || fail "bad-arch kill not reported as a denial: $(cat "$T/e10")"
+  if grep -q "denied nothing" "$T/e10"; then fail "bad-arch kill reported as nothing denied"; fi
+else
+  echo "note: int 0x80 does not work here (not x86_64, or no IA32 emulation): bad-arch case skipped"
+fi
 echo "run tests passed"
