@@ -7,26 +7,47 @@
 #include "core/error.h"
 #include "generator/lint.h"
 #include "generator/profile.h"
+#include "generator/review.h"
 
 namespace syscribe::cli {
 
 int cmd_lint(const Args& args) {
   po::options_description opts("Options");
-  auto p = parse_args("lint", "syscribe lint PROFILE...",
-                      "Reads OCI, Docker and SPO (JSON) profiles. Reports unknown syscall names (runc\n"
-                      "ignores them), names absent on a listed arch, rules equal to the default (runc\n"
-                      "skips them), a missing clone3 rule, compat arches, high-risk syscalls allowed\n"
-                      "without a comment, duplicates and malformed JSON. Exit 1 when it finds problems.\n",
+  opts.add_options()
+      ("review", po::value<std::string>(), "review decisions (as for generate): an allow decision is the reason a "
+                                           "high-risk syscall is allowed");
+  auto p = parse_args("lint", "syscribe lint [--review DECISIONS] PROFILE...",
+                      "Reads OCI, Docker and SPO (JSON or YAML) profiles. Reports unknown syscall names\n"
+                      "(runc ignores them), names absent on a listed arch, rules equal to the default\n"
+                      "(runc skips them), a missing clone3 rule, compat arches, high-risk syscalls\n"
+                      "allowed without a reason, duplicates and malformed input. Exit 1 when it finds\n"
+                      "problems; warnings alone exit 0.\n"
+                      "A reason is a Docker rule's comment, an SPO annotation syscribe.dev/reason.NAME\n"
+                      "(syscribe writes both), or an allow decision in --review. An OCI profile has no\n"
+                      "field for one: there a high-risk syscall without a decision is a warning.\n\n"
+                      "Examples:\n"
+                      "  syscribe lint /usr/share/containers/seccomp.json\n"
+                      "  syscribe lint --review review.yaml profile.json\n",
                       opts, args);
   if (p.help) return 0;
   if (p.positional.empty()) throw usage_error("give a profile to lint");
+  gen::LintOptions lo;
+  if (p.vm.count("review"))
+    for (const auto& d : gen::read_decisions(p.vm["review"].as<std::string>()).list)
+      if (d.allow) lo.reviewed.emplace(d.syscall, d.reason);
   size_t problems = 0;
   for (const auto& path : p.positional) {
     gen::Profile prof = gen::read_profile(path);
-    auto findings = gen::lint_profile(prof);
-    for (const auto& f : findings) std::cout << fmt::format("{}: {}: {}\n", path, f.where, f.message);
-    if (findings.empty()) std::cout << fmt::format("{}: ok\n", path);
-    problems += findings.size();
+    auto findings = gen::lint_profile(prof, lo);
+    size_t warnings = 0;
+    for (const auto& f : findings) {
+      std::cout << fmt::format("{}: {}: {}{}\n", path, f.where, f.warning ? "warning: " : "", f.message);
+      if (f.warning) ++warnings;
+    }
+    if (warnings == findings.size())
+      std::cout << fmt::format("{}: ok{}\n", path,
+                               warnings ? fmt::format(" ({} warning{})", warnings, warnings == 1 ? "" : "s") : "");
+    problems += findings.size() - warnings;
   }
   return problems ? kExitFailure : kExitOk;
 }

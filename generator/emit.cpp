@@ -105,6 +105,15 @@ std::string emit(const Policy& pol, const EmitOptions& opts, std::vector<std::st
     case OutputFormat::spo:
       if (pol.default_errno && *pol.default_errno != 1)
         notes.push_back("spo: SeccompProfile has no defaultErrnoRet: the runtime's EPERM applies");
+      // The CRD has no comment field: the reason a high-risk syscall is allowed goes into an
+      // annotation, where lint (and a reviewer with kubectl) can read it.
+      for (const auto& r : p.syscalls) {
+        if (r.action != "SCMP_ACT_ALLOW" && r.action != "SCMP_ACT_LOG") continue;
+        for (const auto& n : r.names) {
+          const sys::SyscallInfo* s = sys::find(n);
+          if (s && s->risk >= sys::Risk::high && !r.comment.empty()) p.annotations.emplace(reason_annotation(n), r.comment);
+        }
+      }
       return write_profile(p, Format::spo);
     case OutputFormat::systemd: return systemd_dropin(pol, opts, notes);
     case OutputFormat::bpf:

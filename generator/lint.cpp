@@ -24,7 +24,7 @@ bool allowed_somehow(const Profile& p, std::string_view name, uint32_t def) {
 
 }  // namespace
 
-std::vector<Finding> lint_profile(const Profile& p) {
+std::vector<Finding> lint_profile(const Profile& p, const LintOptions& opts) {
   std::vector<Finding> out;
   uint32_t def = action_value(p.default_action, p.default_errno_ret).value_or(0);
   std::vector<sys::Arch> arches = listed_arches(p);
@@ -112,9 +112,20 @@ std::vector<Finding> lint_profile(const Profile& p) {
                                          "get the default",
                                          n, sys::arch_name(a), fmt::join(s->equivalents, ", "))});
       }
-      if (allows && s->risk >= sys::Risk::high && r.comment.empty())
-        out.push_back({np, fmt::format("{}-risk {} allowed without a comment saying why ({})", sys::risk_name(s->risk),
-                                       n, s->reason)});
+      if (allows && s->risk >= sys::Risk::high && stated_reason(p, r, n).empty() && !opts.reviewed.count(n)) {
+        if (p.format == Format::oci)
+          out.push_back({np,
+                         fmt::format("{}-risk {} allowed; an OCI profile has no field for the reason ({}): give the "
+                                     "review decisions with --review to check one",
+                                     sys::risk_name(s->risk), n, s->reason),
+                         true});
+        else if (p.format == Format::spo)
+          out.push_back({np, fmt::format("{}-risk {} allowed without an annotation {} saying why ({})",
+                                         sys::risk_name(s->risk), n, reason_annotation(n), s->reason)});
+        else
+          out.push_back({np, fmt::format("{}-risk {} allowed without a comment saying why ({})",
+                                         sys::risk_name(s->risk), n, s->reason)});
+      }
       if (r.args.empty() && r.includes.empty() && r.excludes.empty()) {
         auto& prev = unconditional[n];
         if (!prev.empty()) out.push_back({np, fmt::format("duplicate: {} already has an unconditional rule at {}", n, prev.front())});

@@ -2,6 +2,7 @@
 // ignored, rules equal to the default skipped, ...). Pure: the CLI prints the findings.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -12,9 +13,19 @@ namespace syscribe::gen {
 struct Finding {
   std::string where;    // JSON path: "$.syscalls[3].names[1]", or "$" for the whole profile
   std::string message;  // one line
+  bool warning = false; // worth reading, but not a reason to fail
 };
 
-// Every finding, in profile order. Empty when the profile is clean.
-std::vector<Finding> lint_profile(const Profile& p);
+struct LintOptions {
+  // Why each syscall is allowed, from review decisions kept beside the profile (syscall ->
+  // reason): a high-risk syscall allowed without a comment in the file is fine when the
+  // decisions say why.
+  std::map<std::string, std::string> reviewed;
+};
+
+// Every finding, in profile order. Empty when the profile is clean. A high-risk syscall
+// allowed with no stated reason is an error, or a warning in an OCI file (which has no
+// field for a reason: give the decisions in LintOptions::reviewed).
+std::vector<Finding> lint_profile(const Profile& p, const LintOptions& opts = {});
 
 }  // namespace syscribe::gen

@@ -36,6 +36,8 @@ constexpr std::string_view kFlags[] = {"SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FIL
                                        "SECCOMP_FILTER_FLAG_SPEC_ALLOW",
                                        "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"};
 
+constexpr std::string_view kReasonPrefix = "syscribe.dev/reason.";
+
 constexpr std::string_view kSpoApiVersion = "security-profiles-operator.x-k8s.io/v1beta1";
 
 std::vector<std::string> read_strings(const JsonAt& j) {
@@ -211,6 +213,10 @@ std::string spo_yaml(const Profile& p) {
   std::string out = fmt::format("apiVersion: {}\nkind: SeccompProfile\nmetadata:\n  name: {}\n", kSpoApiVersion,
                                 yaml_str(p.name.empty() ? "syscribe-profile" : p.name));
   if (!p.nspace.empty()) out += fmt::format("  namespace: {}\n", yaml_str(p.nspace));
+  if (!p.annotations.empty()) {
+    out += "  annotations:\n";
+    for (const auto& [key, value] : p.annotations) out += fmt::format("    {}: {}\n", yaml_str(key), yaml_str(value));
+  }
   out += "spec:\n";
   out += fmt::format("  defaultAction: {}\n", p.default_action);
   // SeccompProfile's spec has no defaultErrnoRet: the runtime's EPERM applies.
@@ -306,6 +312,10 @@ Profile parse_profile(const json& root, const std::string& file) {
       JsonAt md = j.at("metadata");
       if (md.has("name")) p.name = md.at("name").str();
       if (md.has("namespace")) p.nspace = md.at("namespace").str();
+      if (md.has("annotations") && !md.at("annotations").value().is_null()) {
+        JsonAt an = md.at("annotations");
+        for (const auto& [key, value] : an.object().items()) p.annotations[key] = an.at(key).str();
+      }
     }
     read_body(j.at("spec"), p);
     return p;
@@ -336,6 +346,14 @@ Profile parse_profile_text(const std::string& text, const std::string& file) {
 Profile read_profile(const std::string& path) {
   std::string name = path == "-" ? "<stdin>" : path;
   return parse_profile_text(read_file(path), name);
+}
+
+std::string reason_annotation(std::string_view syscall) { return fmt::format("{}{}", kReasonPrefix, syscall); }
+
+std::string stated_reason(const Profile& p, const Rule& r, std::string_view syscall) {
+  if (!r.comment.empty()) return r.comment;
+  auto it = p.annotations.find(reason_annotation(syscall));
+  return it == p.annotations.end() ? "" : it->second;
 }
 
 std::vector<UnknownName> unknown_syscalls(const Profile& p) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -68,11 +69,19 @@ struct Profile {
   std::string listener_path;
   std::string listener_metadata;
   std::vector<Rule> syscalls;
-  // SPO metadata.
+  // SPO metadata. Annotations carry what the CRD has no field for: the reason a syscall
+  // is allowed, under reason_annotation(NAME) (YAML comments are not data).
   std::string name;
   std::string nspace;
+  std::map<std::string, std::string> annotations;
   bool operator==(const Profile&) const = default;
 };
+
+// "syscribe.dev/reason.NAME": the SPO annotation holding why NAME is allowed.
+std::string reason_annotation(std::string_view syscall);
+// Why `syscall` (one of `r`'s names) is allowed as the file itself says: the rule's
+// comment (Docker) or the SPO reason annotation. Empty when the file says nothing.
+std::string stated_reason(const Profile& p, const Rule& r, std::string_view syscall);
 
 // A syscall name the tables do not know, with its JSON path ("$.syscalls[3].names[1]").
 struct UnknownName {

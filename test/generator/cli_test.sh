@@ -57,7 +57,7 @@ expect 2 'data/nope.json' $S diff golden/webapp.oci.json data/nope.json
 
 # Lint: findings by JSON path, exit 1; malformed JSON with line and column.
 expect 1 '\$\.architectures\[1\]: compat arch SCMP_ARCH_X86 listed' $S lint golden/compat.oci.json
-expect 1 'high-risk unshare allowed without a comment' $S lint golden/compat.oci.json
+expect 1 'high-risk unshare allowed; an OCI profile has no field for the reason' $S lint golden/compat.oci.json
 expect 1 'data/lint-bad.json: \$\.syscalls\[0\]\.names\[1\]: unknown syscall "nosuchcall": runc ignores it silently' $S lint data/lint-bad.json
 expect 1 '\$\.syscalls\[1\]\.action: action SCMP_ACT_ERRNO\(EPERM\) equals the default' $S lint data/lint-bad.json
 expect 1 'no clone3 rule' $S lint data/lint-bad.json

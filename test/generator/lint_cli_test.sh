@@ -1,0 +1,95 @@
+#!/bin/bash
+# `syscribe lint` on syscribe's own profiles in every format: a high-risk syscall's reason as
+# a Docker comment, an SPO annotation or a review decision.
+# Usage: lint_cli_test.sh SYSCRIBE (run in test/generator).
+set -u
+S=$1
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fail=0
+# expect RC PATTERN CMD...: runs CMD, checks its exit status and that stderr+stdout match PATTERN.
+expect() {
+  local rc=$1 pat=$2
+  shift 2
+  out=$("$@" 2>&1)
+  got=$?
+  if [ "$got" != "$rc" ] || ! grep -qE -- "$pat" <<<"$out"; then
+    echo "FAIL: $* -> $got (want $rc, /$pat/):"
+    echo "$out" | head -5
+    fail=1
+  fi
+}
+# lacks PATTERN CMD...: the output of CMD (any exit status) does not match PATTERN.
+lacks() {
+  local pat=$1
+  shift
+  out=$("$@" 2>&1)
+  if grep -qE -- "$pat" <<<"$out"; then
+    echo "FAIL: $* printed /$pat/:"
+    grep -E -- "$pat" <<<"$out" | head -3
+    fail=1
+  fi
+}
+
+# Evidence in which the application called unshare(CLONE_NEWUTS), and the decision allowing it.
+python3 - data/webapp.evidence.json "$T/ev.json" <<'PY'
+import json, sys
+ev = json.load(open(sys.argv[1]))
+calls = ev["processes"][-1]["phases"]["startup"]["x86_64"]
+calls["unshare"] = {"count": 1, "first": 0.0, "last": 0.0, "args": {"flags": {"0x4000000": 1}}}
+json.dump(ev, open(sys.argv[2], "w"))
+PY
+cat > "$T/review.yaml" <<'YAML'
+decisions:
+  - syscall: unshare
+    decision: allow
+    reason: "the app isolates its hostname in a UTS namespace"
+YAML
+
+# syscribe's own output, generated with the decision, lints clean in every format.
+for f in oci docker spo; do
+  "$S" generate -q "$T/ev.json" --review "$T/review.yaml" --format $f -o "$T/p.$f" || { echo "FAIL: generate $f"; fail=1; }
+  expect 0 "p.$f: ok" $S lint --review "$T/review.yaml" "$T/p.$f"
+  lacks 'unshare' $S lint --review "$T/review.yaml" "$T/p.$f"
+done
+# Without the decisions: Docker and SPO carry the reason themselves (comment, annotation);
+# OCI has no field for it, so the missing reason is a warning, not a failure.
+expect 0 'p.docker: ok$' $S lint "$T/p.docker"
+expect 0 'p.spo: ok$' $S lint "$T/p.spo"
+grep -q '^    syscribe.dev/reason.unshare: ".*"$' "$T/p.spo" || { echo "FAIL: SPO output lacks the unshare reason annotation"; fail=1; }
+expect 0 'p.oci: \$\.syscalls\[[0-9]+\]\.names\[0\]: warning: high-risk unshare allowed; an OCI profile has no field for the reason' $S lint "$T/p.oci"
+expect 0 'p.oci: ok \(1 warning\)$' $S lint "$T/p.oci"
+
+# A Docker rule without a comment, or an SPO profile without the annotation, still fails.
+cat > "$T/nocomment.docker.json" <<'JSON'
+{"defaultAction": "SCMP_ACT_ERRNO", "archMap": [{"architecture": "SCMP_ARCH_X86_64", "subArchitectures": []}],
+ "syscalls": [{"names": ["unshare"], "action": "SCMP_ACT_ALLOW"},
+              {"names": ["clone3"], "action": "SCMP_ACT_ERRNO", "errnoRet": 38}]}
+JSON
+expect 1 'high-risk unshare allowed without a comment saying why' $S lint "$T/nocomment.docker.json"
+expect 0 'nocomment.docker.json: ok$' $S lint --review "$T/review.yaml" "$T/nocomment.docker.json"
+cat > "$T/noreason.spo.yaml" <<'YAML'
+apiVersion: security-profiles-operator.x-k8s.io/v1beta1
+kind: SeccompProfile
+metadata:
+  name: app
+spec:
+  defaultAction: SCMP_ACT_ERRNO
+  architectures:
+  - SCMP_ARCH_X86_64
+  syscalls:
+  # a YAML comment is not data
+  - action: SCMP_ACT_ALLOW
+    names:
+    - unshare
+  - action: SCMP_ACT_ERRNO
+    errnoRet: 38
+    names:
+    - clone3
+YAML
+expect 1 'high-risk unshare allowed without an annotation syscribe.dev/reason.unshare' $S lint "$T/noreason.spo.yaml"
+sed 's/^  name: app$/  name: app\n  annotations:\n    syscribe.dev\/reason.unshare: "hostname isolation"/' "$T/noreason.spo.yaml" > "$T/reason.spo.yaml"
+expect 0 'reason.spo.yaml: ok$' $S lint "$T/reason.spo.yaml"
+
+[ $fail = 0 ] && echo "lint CLI tests passed"
+exit $fail
