@@ -1,6 +1,7 @@
 #!/bin/bash
-# `syscribe lint` on syscribe's own profiles in every format: a high-risk syscall's reason as
-# a Docker comment, an SPO annotation or a review decision.
+# `syscribe lint` on what operators hand it: syscribe's own profiles in every format (a
+# high-risk syscall's reason as a Docker comment, an SPO annotation or a review decision) and
+# every libseccomp arch name.
 # Usage: lint_cli_test.sh SYSCRIBE (run in test/generator).
 set -u
 S=$1
@@ -90,6 +91,28 @@ YAML
 expect 1 'high-risk unshare allowed without an annotation syscribe.dev/reason.unshare' $S lint "$T/noreason.spo.yaml"
 sed 's/^  name: app$/  name: app\n  annotations:\n    syscribe.dev\/reason.unshare: "hostname isolation"/' "$T/noreason.spo.yaml" > "$T/reason.spo.yaml"
 expect 0 'reason.spo.yaml: ok$' $S lint "$T/reason.spo.yaml"
+
+# Every libseccomp / runtime-spec arch name is valid (podman's stock profile lists them all);
+# a made-up one is not.
+cat > "$T/arches.json" <<'JSON'
+{"defaultAction": "SCMP_ACT_ERRNO",
+ "archMap": [{"architecture": "SCMP_ARCH_X86_64", "subArchitectures": ["SCMP_ARCH_X86", "SCMP_ARCH_X32"]},
+             {"architecture": "SCMP_ARCH_MIPS64", "subArchitectures": ["SCMP_ARCH_MIPS", "SCMP_ARCH_MIPS64N32"]},
+             {"architecture": "SCMP_ARCH_MIPSEL64", "subArchitectures": ["SCMP_ARCH_MIPSEL", "SCMP_ARCH_MIPSEL64N32"]},
+             {"architecture": "SCMP_ARCH_PPC64LE", "subArchitectures": ["SCMP_ARCH_PPC64", "SCMP_ARCH_PPC"]},
+             {"architecture": "SCMP_ARCH_S390X", "subArchitectures": ["SCMP_ARCH_S390"]},
+             {"architecture": "SCMP_ARCH_PARISC64", "subArchitectures": ["SCMP_ARCH_PARISC"]},
+             {"architecture": "SCMP_ARCH_RISCV64", "subArchitectures": []},
+             {"architecture": "SCMP_ARCH_LOONGARCH64", "subArchitectures": []},
+             {"architecture": "SCMP_ARCH_M68K", "subArchitectures": ["SCMP_ARCH_SH", "SCMP_ARCH_SHEB"]},
+             {"architecture": "SCMP_ARCH_SPARC", "subArchitectures": []}],
+ "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ALLOW", "comment": "x"}]}
+JSON
+lacks 'unknown architecture "SCMP_ARCH_(MIPS|PPC|S390|PARISC|RISCV|LOONG|M68K|SH)' $S lint "$T/arches.json"
+expect 1 '\$\.archMap\[9\]\.architecture: unknown architecture "SCMP_ARCH_SPARC"' $S lint "$T/arches.json"
+if [ -r /usr/share/containers/seccomp.json ]; then
+  lacks 'unknown architecture' $S lint /usr/share/containers/seccomp.json
+fi
 
 [ $fail = 0 ] && echo "lint CLI tests passed"
 exit $fail
