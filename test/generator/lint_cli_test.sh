@@ -1,7 +1,7 @@
 #!/bin/bash
-# `syscribe lint` on what operators hand it: syscribe's own profiles in every format (a
-# high-risk syscall's reason as a Docker comment, an SPO annotation or a review decision) and
-# every libseccomp arch name.
+# `syscribe lint` and `syscribe explain` on what operators hand them: syscribe's own profiles
+# in every format (a high-risk syscall's reason as a Docker comment, an SPO annotation or a
+# review decision), every libseccomp arch name, and directories given as files.
 # Usage: lint_cli_test.sh SYSCRIBE (run in test/generator).
 set -u
 S=$1
@@ -114,5 +114,10 @@ if [ -r /usr/share/containers/seccomp.json ]; then
   lacks 'unknown architecture' $S lint /usr/share/containers/seccomp.json
 fi
 
-[ $fail = 0 ] && echo "lint CLI tests passed"
+# A directory given as a file: one line naming it, exit 1, nothing written.
+expect 1 "^syscribe lint: $T: is a directory$" $S lint "$T"
+expect 1 "^syscribe explain: $T: is a directory$" $S explain --evidence "$T/audit.ev.json" "$T"
+if [ -e "$T/audit.ev.json" ]; then echo "FAIL: explain of a directory wrote evidence"; fail=1; fi
+
+[ $fail = 0 ] && echo "lint and explain CLI tests passed"
 exit $fail

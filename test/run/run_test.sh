@@ -74,9 +74,9 @@ set +e
 "$S" run --profile "$T/base.json" -- /nonexistent/cmd 2>"$T/e5"; rc=$?
 set -e
 [ $rc -eq 127 ] || fail "missing command: exit $rc, expected 127"
-# A failed lifecycle step is still said with --fail-on-denial (which keeps exit 4). uname is
-# denied once in startup and once in serving; the workload says when it is ready and when its
-# serving call is done, so nothing here waits on time.
+# Denials in lifecycle order, and a failed lifecycle step still said with --fail-on-denial
+# (which keeps exit 4). uname is denied once in startup and once in serving; the workload
+# says when it is ready and when its serving call is done, so nothing here waits on time.
 cat > "$T/deny-uname.json" <<'JSON'
 {"defaultAction": "SCMP_ACT_ALLOW",
  "syscalls": [{"names": ["uname"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1}]}
@@ -90,6 +90,8 @@ set -e
 [ $rc -eq 4 ] || fail "denial with a failed traffic command: exit $rc, expected 4: $(cat "$T/e9")"
 grep -q "syscribe run: the traffic command failed (exit status 3)" "$T/e9" \
   || fail "--fail-on-denial hid the failed traffic command: $(cat "$T/e9")"
+phases=$(grep -Eo "^  uname +x1 .* in phase [a-z]+" "$T/e9" | sed 's/.* in phase //' | tr '\n' ' ')
+[ "$phases" = "startup serving " ] || fail "denials not in lifecycle order (got: $phases): $(cat "$T/e9")"
 
 # A name the tables do not know: ignored as runc and crun do, with a warning naming the
 # file and the JSON path; the run goes on.
@@ -127,4 +129,10 @@ JSON
 else
   echo "note: int 0x80 does not work here (not x86_64, or no IA32 emulation): bad-arch case skipped"
 fi
+# A directory as the profile: one line naming it, exit 1.
+set +e
+"$S" run --profile "$T" -- true 2>"$T/e6"; rc=$?
+set -e
+[ $rc -eq 1 ] && grep -qx "syscribe run: $T: is a directory" "$T/e6" || fail "directory profile: exit $rc: $(cat "$T/e6")"
+
 echo "run tests passed"
