@@ -404,6 +404,8 @@ Policy build_policy(const ev::Evidence& ev, const PolicyOptions& opts) {
   return pol;
 }
 
+std::string calls_text(uint64_t n) { return fmt::format("{} call{}", n, n == 1 ? "" : "s"); }
+
 std::string describe_sources(const PolicyEntry& e) {
   std::vector<std::string> parts;
   for (const auto& s : e.sources) parts.push_back(fmt::format("{}: {}", origin_name(s.origin), s.note));

@@ -112,6 +112,8 @@ std::vector<std::string> known_runtimes(const std::string& tsv = "");
 // The profile for a policy: one rule per syscall (several when argument filters need more
 // than one combination), sorted by name; Docker comments say where each came from.
 Profile to_profile(const Policy& p);
+// "1 call", "12 calls".
+std::string calls_text(uint64_t n);
 // "observed 12 calls by /usr/bin/app (startup, serving)" and the like.
 std::string describe_sources(const PolicyEntry& e);
 

@@ -43,6 +43,45 @@ std::string yaml_quote(const std::string& s) {
   return out + "\"";
 }
 
+// Calls `f(process, stats)` for each evidence aggregate of `syscall` made in one of `uses`
+// (sorted), on any arch.
+template <typename F>
+void for_uses(const ev::Evidence& ev, const std::string& syscall, const std::vector<Use>& uses, F f) {
+  for (const auto& [key, proc] : ev.processes)
+    for (const auto& [phase, arches] : proc.phases) {
+      if (!std::binary_search(uses.begin(), uses.end(), Use{proc.exe, proc.comm, phase})) continue;
+      for (const auto& [arch, calls] : arches) {
+        auto it = calls.find(syscall);
+        if (it != calls.end()) f(proc, it->second);
+      }
+    }
+}
+
+bool is_number_kind(const sys::ArgInfo& a) { return a.kind != sys::ArgKind::path && a.kind != sys::ArgKind::str; }
+
+// Fills the count, argument values and call stacks of `u` from the evidence of its uses only,
+// so what a decision already covers is not shown as pending.
+void pending_evidence(const ev::Evidence& ev, Unreviewed& u) {
+  const sys::SyscallInfo* info = sys::find(u.syscall);
+  std::map<std::string, std::vector<std::string>> stacks;
+  for_uses(ev, u.syscall, u.uses, [&](const ev::Process& proc, const ev::SyscallStats& st) {
+    u.count += st.count;
+    auto& stack = stacks[proc.exe.empty() ? proc.comm : proc.exe];
+    if (stack.empty()) stack = st.stack;
+    for (const auto& [arg, values] : st.args) {
+      const sys::ArgInfo* ai = info ? info->arg(arg) : nullptr;
+      for (const auto& [text, n] : values) {
+        std::string shown = text;
+        if (ai && is_number_kind(*ai))
+          if (auto v = sys::parse_value("", text)) shown = sys::decode_value(ai->xlat, ai->kind, *v);
+        u.arg_values[arg][shown] += n;
+      }
+    }
+  });
+  for (auto& [who, stack] : stacks)
+    if (!stack.empty()) u.stacks.emplace_back(who, std::move(stack));
+}
+
 }  // namespace
 
 bool is_high_risk(sys::Risk r) { return r == sys::Risk::high || r == sys::Risk::critical; }
@@ -243,14 +282,16 @@ Reviewed review_policy(const ev::Evidence& ev, const PolicyOptions& opts, Decisi
   // The gate: every observed use of a high-risk syscall the profile allows needs an allow.
   for (const auto& e : r.policy.entries) {
     if (e.action != "SCMP_ACT_ALLOW" || !is_high_risk(e.risk) || !e.has(Origin::observed)) continue;
-    Unreviewed u{e.syscall, e.risk, e.reason, {}, e.count};
+    Unreviewed u{e.syscall, e.risk, e.reason, {}, 0, {}, {}};
     auto ap = applied.find(e.syscall);
     for (const auto& use : uses_of(e))
       if (ap == applied.end() || std::none_of(ap->second.begin(), ap->second.end(), [&](size_t i) {
             return list[i].allow && matches(list[i], use);
           }))
         u.uses.push_back(use);
-    if (!u.uses.empty()) r.unreviewed.push_back(std::move(u));
+    if (u.uses.empty()) continue;
+    pending_evidence(ev, u);
+    r.unreviewed.push_back(std::move(u));
   }
   for (const auto& s : r.stale)
     r.warnings.push_back(fmt::format("stale decision {}: {}", list[s.decision].label(), s.why));
@@ -266,9 +307,7 @@ std::string unreviewed_message(const Reviewed& r) {
       r.unreviewed.size(), r.unreviewed.size() == 1 ? "" : "s");
   for (const auto& u : r.unreviewed) {
     out += fmt::format("\n  {} ({}: {}): {}", u.syscall, sys::risk_name(u.risk), u.reason, uses_text(u.uses));
-    if (const PolicyEntry* e = r.observed.find(u.syscall))
-      for (const auto& p : e->processes)
-        if (!p.stack.empty()) out += fmt::format("\n    called in {} from {}", p.exe.empty() ? p.comm : p.exe, stack_text(p.stack));
+    for (const auto& [who, stack] : u.stacks) out += fmt::format("\n    called in {} from {}", who, stack_text(stack));
   }
   return out;
 }
@@ -285,26 +324,22 @@ std::string decisions_skeleton(const Reviewed& r, const std::vector<std::string>
       fmt::join(inputs, ", "), date);
   if (r.unreviewed.empty()) out += "  []  # nothing needs a decision\n";
   for (const auto& u : r.unreviewed) {
-    const PolicyEntry* e = r.observed.find(u.syscall);
     out += fmt::format("  # {} ({}): {}\n", u.syscall, sys::risk_name(u.risk), u.reason);
-    out += fmt::format("  #   {} calls by {}\n", e ? e->count : u.count, uses_text(u.uses));
-    if (e)
-      for (const auto& p : e->processes)
-        if (!p.stack.empty()) out += fmt::format("  #   called in {} from {}\n", p.exe.empty() ? p.comm : p.exe, stack_text(p.stack));
+    out += fmt::format("  #   {} by {}\n", calls_text(u.count), uses_text(u.uses));
+    for (const auto& [who, stack] : u.stacks) out += fmt::format("  #   called in {} from {}\n", who, stack_text(stack));
     std::vector<std::string> filterable;
     const sys::SyscallInfo* info = sys::find(u.syscall);
-    if (e)
-      for (const auto& [arg, values] : e->arg_values) {
-        std::vector<std::string> vs;
-        for (const auto& [v, n] : values) vs.push_back(fmt::format("{} ({}x)", v, n));
-        out += fmt::format("  #   {} seen: {}\n", arg, fmt::join(vs, ", "));
-        const sys::ArgInfo* ai = info->arg(arg);
-        if (ai && (ai->use == sys::ArgUse::eq || ai->use == sys::ArgUse::mask)) {
-          std::vector<std::string> names;
-          for (const auto& [v, n] : values) names.push_back(v);
-          filterable.push_back(fmt::format("{}: [{}]", arg, fmt::join(names, ", ")));
-        }
+    for (const auto& [arg, values] : u.arg_values) {
+      std::vector<std::string> vs;
+      for (const auto& [v, n] : values) vs.push_back(fmt::format("{} ({}x)", v, n));
+      out += fmt::format("  #   {} seen: {}\n", arg, fmt::join(vs, ", "));
+      const sys::ArgInfo* ai = info->arg(arg);
+      if (ai && (ai->use == sys::ArgUse::eq || ai->use == sys::ArgUse::mask)) {
+        std::vector<std::string> names;
+        for (const auto& [v, n] : values) names.push_back(v);
+        filterable.push_back(fmt::format("{}: [{}]", arg, fmt::join(names, ", ")));
       }
+    }
     out += fmt::format("  - syscall: {}\n    decision: \"\"   # allow or deny\n    reason: \"\"     # required\n",
                        u.syscall);
     if (!filterable.empty())

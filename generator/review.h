@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -66,7 +67,10 @@ struct Unreviewed {
   sys::Risk risk = sys::Risk::high;
   std::string reason;       // from syscalls-tables
   std::vector<Use> uses;    // the uncovered ones
+  // Evidence of the uncovered uses only (what a covering decision already settled is left out).
   uint64_t count = 0;
+  std::map<std::string, std::map<std::string, uint64_t>> arg_values;  // argument -> value by name -> count
+  std::vector<std::pair<std::string, std::vector<std::string>>> stacks;  // process -> its first call's stack
 };
 
 // What review did to one syscall, for the report and the profile's comments.

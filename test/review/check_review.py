@@ -279,5 +279,19 @@ check(open(mine).read() == open("data/partial.yaml").read(), "init left the exis
 rc, _, err = run("review", "init", "data/risky.evidence.json", "-o", mine, "--force")
 check(rc == 0 and "- syscall: mount" in open(mine).read(), f"init --force replaces it: {rc} {err}")
 
+# 11. With --review, the skeleton's comments count only the uses still pending: the app's two
+#     unshare calls are covered by a scoped allow (its flag list spelled with spaces around |),
+#     /usr/bin/unshare's one call is not.
+rc, _, err = run("review", "init", "data/shared.evidence.json", "--review", "data/scoped.yaml", "-o", out("skel3.yaml"))
+skel = open(out("skel3.yaml")).read() if rc == 0 else ""
+check(rc == 0 and re.findall(r"^  - syscall: (\w+)$", skel, re.M) == ["unshare"], f"init --review scoped: {rc} {err} {skel}")
+check("#   1 call by /usr/bin/unshare (startup)\n" in skel, f"skeleton counts the pending call only: {skel}")
+check("#   flags seen: CLONE_NEWUTS (1x)\n" in skel, f"skeleton shows the pending values only: {skel}")
+check("called in /usr/bin/unshare from" in skel and "called in /usr/bin/app" not in skel,
+      f"skeleton shows the pending call sites only: {skel}")
+rc, _, err = run("generate", "data/shared.evidence.json", "--review", "data/scoped.yaml", "-o", out("x.json"))
+check(rc == 3 and "called in /usr/bin/unshare from" in err and "called in /usr/bin/app" not in err,
+      f"refusal shows the call sites of pending uses only: {rc} {err}")
+
 print(f"{len(failures)} failure(s); outputs in {T}")
 sys.exit(1 if failures else 0)
