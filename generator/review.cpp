@@ -59,6 +59,11 @@ void for_uses(const ev::Evidence& ev, const std::string& syscall, const std::vec
 
 bool is_number_kind(const sys::ArgInfo& a) { return a.kind != sys::ArgKind::path && a.kind != sys::ArgKind::str; }
 
+// The bits of an argument a filter compares (as filters_from in policy.cpp builds them).
+uint64_t filter_mask(const sys::ArgInfo& a) {
+  return a.use == sys::ArgUse::mask ? a.mask : (a.is32 ? 0xffffffffull : ~0ull);
+}
+
 // Fills the count, argument values and call stacks of `u` from the evidence of its uses only,
 // so what a decision already covers is not shown as pending.
 void pending_evidence(const ev::Evidence& ev, Unreviewed& u) {
@@ -80,6 +85,42 @@ void pending_evidence(const ev::Evidence& ev, Unreviewed& u) {
   });
   for (auto& [who, stack] : stacks)
     if (!stack.empty()) u.stacks.emplace_back(who, std::move(stack));
+}
+
+// Warnings for an allow whose args do not match what its uses did: values it allows that were
+// never observed, and observed values the profile's filter will deny.
+void check_decided_args(const ev::Evidence& ev, const Decision& d, const PolicyEntry& observed,
+                        const PolicyEntry* decided, std::vector<std::string>& warnings) {
+  const sys::SyscallInfo* info = sys::find(d.syscall);
+  std::vector<Use> covered;
+  for (const auto& u : uses_of(observed))
+    if (matches(d, u)) covered.push_back(u);
+  for (const auto& a : d.args) {
+    const sys::ArgInfo& ai = info->args[a.index];
+    uint64_t mask = filter_mask(ai);
+    std::set<uint64_t> seen;
+    for_uses(ev, d.syscall, covered, [&](const ev::Process&, const ev::SyscallStats& st) {
+      auto it = st.args.find(a.name);
+      if (it == st.args.end()) return;
+      for (const auto& [text, n] : it->second)
+        if (auto v = sys::parse_value("", text)) seen.insert(*v & mask);
+    });
+    if (seen.empty()) continue;  // nothing recorded to compare with (policy warns about that)
+    for (size_t i = 0; i < a.values.size(); ++i)
+      if (!seen.count(a.values[i] & mask))
+        warnings.push_back(fmt::format("decision for {} ({}) allows {} {}, never observed", d.syscall, d.at.str(),
+                                       a.name, a.texts[i]));
+    const ArgFilter* f = nullptr;
+    if (decided)
+      for (const auto& x : decided->filters)
+        if (x.arg == a.name) f = &x;
+    if (!f) continue;  // no filter on it (--no-arg-filters, the runtime tail): nothing is denied
+    for (uint64_t v : seen)
+      if (!std::binary_search(f->values.begin(), f->values.end(), v))
+        warnings.push_back(fmt::format("decision for {} ({}): observed {} {} will be denied (not in the decision's "
+                                       "args)",
+                                       d.syscall, d.at.str(), a.name, sys::decode_value(ai.xlat, ai.kind, v)));
+  }
 }
 
 }  // namespace
@@ -277,6 +318,15 @@ Reviewed review_policy(const ev::Evidence& ev, const PolicyOptions& opts, Decisi
       e.sources.front().note += fmt::format("; {}", fmt::join(why, "; "));
     }
     r.verdicts.push_back(std::move(v));
+  }
+
+  // Decided argument values that do not match the evidence.
+  for (const auto& [name, idx] : applied) {
+    const PolicyEntry* before = r.observed.find(name);
+    if (!opts.arg_filters || denied(name) || !before || !before->has(Origin::observed)) continue;
+    for (size_t i : idx)
+      if (list[i].allow && !list[i].args.empty())
+        check_decided_args(ev, list[i], *before, r.policy.find(name), r.warnings);
   }
 
   // The gate: every observed use of a high-risk syscall the profile allows needs an allow.

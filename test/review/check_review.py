@@ -293,5 +293,14 @@ rc, _, err = run("generate", "data/shared.evidence.json", "--review", "data/scop
 check(rc == 3 and "called in /usr/bin/unshare from" in err and "called in /usr/bin/app" not in err,
       f"refusal shows the call sites of pending uses only: {rc} {err}")
 
+# 12. An allow whose args were never observed says so, and says which observed values it denies.
+rc, _, err = run("review", "check", "data/risky.evidence.json", "--review", "data/unobserved-args.yaml")
+check(rc == 0 and "decision for unshare (data/unobserved-args.yaml:2:5) allows flags CLONE_NEWUSER, never observed" in err,
+      f"never-observed value warned: {rc} {err}")
+for v in ["CLONE_NEWUTS", "CLONE_NEWUTS|CLONE_NEWNET"]:
+    check(f"observed flags {v} will be denied (not in the decision's args)" in err, f"denied value {v} warned: {err}")
+rc, _, err = run("review", "check", "data/shared.evidence.json", "--review", "data/scoped.yaml")
+check("never observed" not in err and "will be denied" not in err, f"matching args: no warning: {err}")
+
 print(f"{len(failures)} failure(s); outputs in {T}")
 sys.exit(1 if failures else 0)
