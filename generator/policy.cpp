@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <filesystem>
 
 #include <fmt/format.h>
 
@@ -137,6 +138,15 @@ std::map<std::string, std::string> runtime_tail(const std::string& runtime, cons
   return out;
 }
 
+bool process_matches(const std::string& name, const std::string& exe, const std::string& comm) {
+  if (name == exe || name == comm) return true;
+  if (name.empty() || name[0] != '/' || exe.empty()) return false;
+  // The evidence keeps the path the kernel reports for the executable, symlinks resolved.
+  std::error_code ec;
+  std::filesystem::path real = std::filesystem::canonical(name, ec);
+  return !ec && real.string() == exe;
+}
+
 Policy build_policy(const ev::Evidence& ev, const PolicyOptions& opts) {
   Policy pol;
   pol.default_action = opts.default_action;
@@ -150,11 +160,11 @@ Policy build_policy(const ev::Evidence& ev, const PolicyOptions& opts) {
                                     phase_names.empty() ? "none" : fmt::format("{}", fmt::join(phase_names, ", "))));
   auto excluded = [&](const ev::Process& p) {
     return std::any_of(opts.exclude_processes.begin(), opts.exclude_processes.end(),
-                       [&](const std::string& x) { return x == p.exe || x == p.comm; });
+                       [&](const std::string& x) { return process_matches(x, p.exe, p.comm); });
   };
   for (const auto& x : opts.exclude_processes)
     if (std::none_of(ev.processes.begin(), ev.processes.end(),
-                     [&](const auto& kv) { return kv.second.exe == x || kv.second.comm == x; }))
+                     [&](const auto& kv) { return process_matches(x, kv.second.exe, kv.second.comm); }))
       throw usage_error(fmt::format("--exclude-process {}: no such process in the evidence", x));
   auto runtimes = known_runtimes(opts.runtime_tails);
   if (std::find(runtimes.begin(), runtimes.end(), opts.runtime) == runtimes.end())

@@ -100,6 +100,11 @@ struct Policy {
   const PolicyEntry* find(const std::string& syscall) const;
 };
 
+// Whether a process named on the command line or in a decision (`/bin/sh`, `sh`) is the one the
+// evidence names by exe and comm: the name is the exe, resolves to it through symlinks on this
+// machine (`/bin/sh` -> `/usr/bin/dash` on Debian), or is the comm.
+bool process_matches(const std::string& name, const std::string& exe, const std::string& comm);
+
 // Builds the policy. Throws a usage Error for options that make no sense (an unknown phase
 // or runtime, an excluded process that is not in the evidence).
 Policy build_policy(const ev::Evidence& ev, const PolicyOptions& opts);

@@ -302,5 +302,21 @@ for v in ["CLONE_NEWUTS", "CLONE_NEWUTS|CLONE_NEWNET"]:
 rc, _, err = run("review", "check", "data/shared.evidence.json", "--review", "data/scoped.yaml")
 check("never observed" not in err and "will be denied" not in err, f"matching args: no warning: {err}")
 
+# 13. --exclude-process and a decision's process match an exe through a symlink to it
+#     (Debian: /bin/sh -> /usr/bin/dash, and the evidence names /usr/bin/dash, comm sh).
+real, link = os.path.realpath(out("real-app")), out("app-link")
+open(real, "w").close()
+os.symlink(real, link)
+ev = json.load(open("data/shared.evidence.json"))
+ev["processes"][1]["exe"] = real
+open(out("linked.evidence.json"), "w").write(json.dumps(ev))
+rc, _, err = run("generate", out("linked.evidence.json"), "--review", "data/scoped.yaml", "--exclude-process", link,
+                 "-o", out("excl.json"))
+check(rc == 0 and f"--exclude-process: {real} (unshare) is left out" in err, f"--exclude-process via symlink: {rc} {err}")
+open(out("linked.yaml"), "w").write("decisions:\n  - {syscall: unshare, decision: allow, reason: r, process: /usr/bin/app}\n"
+                                    f"  - {{syscall: unshare, decision: allow, reason: r, process: {link}}}\n")
+rc, _, err = run("review", "check", out("linked.evidence.json"), "--review", out("linked.yaml"))
+check(rc == 0 and "0 stale" in err, f"a decision's process matches through a symlink: {rc} {err}")
+
 print(f"{len(failures)} failure(s); outputs in {T}")
 sys.exit(1 if failures else 0)
