@@ -3,11 +3,13 @@
 #include <algorithm>
 #include <cmath>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/json_read.h"
+#include "syscalls-tables/syscalls.h"
 
 namespace syscribe::ev {
 
@@ -107,16 +109,27 @@ std::vector<std::string> read_strings(const JsonAt& j) {
   return out;
 }
 
-SyscallStats read_stats(const JsonAt& j) {
+// `syscall` is the name the evidence gives (known or "#<nr>").
+SyscallStats read_stats(const JsonAt& j, const std::string& syscall) {
   SyscallStats s;
   s.count = j.at("count").u64();
   s.first = j.member("first", 0.0).num();
   s.last = j.member("last", 0.0).num();
   if (j.has("args")) {
     JsonAt args = j.at("args");
+    const sys::SyscallInfo* info = sys::find(syscall);
     for (const auto& [name, values] : args.object().items()) {
       JsonAt vals = args.at(name);
-      for (const auto& [v, _] : vals.object().items()) s.args[name][v] = vals.at(v).u64();
+      // A number argument's values are numbers: anything else would leave the generator no
+      // filter to build, so the call would be allowed with any value.
+      const sys::ArgInfo* ai = info ? info->arg(name) : nullptr;
+      bool number = ai && ai->kind != sys::ArgKind::path && ai->kind != sys::ArgKind::str;
+      for (const auto& [v, _] : vals.object().items()) {
+        if (number && !sys::parse_value("", v))
+          vals.at(v).fail(fmt::format("\"{}\" is not a number: {} values of {} are written as hex (\"0x1a\")", v,
+                                      name, syscall));
+        s.args[name][v] = vals.at(v).u64();
+      }
     }
   }
   if (j.has("errors")) {
@@ -203,7 +216,7 @@ Evidence from_json(const json& root, const std::string& file) {
       for (const auto& [arch, __] : arches.object().items()) {
         JsonAt calls = arches.at(arch);
         auto& dst = p.phases[phase][arch];
-        for (const auto& [name, ___] : calls.object().items()) dst[name] = read_stats(calls.at(name));
+        for (const auto& [name, ___] : calls.object().items()) dst[name] = read_stats(calls.at(name), name);
       }
     }
     ProcessKey key{p.exe, p.comm};

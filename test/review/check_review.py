@@ -318,5 +318,11 @@ open(out("linked.yaml"), "w").write("decisions:\n  - {syscall: unshare, decision
 rc, _, err = run("review", "check", out("linked.evidence.json"), "--review", out("linked.yaml"))
 check(rc == 0 and "0 stale" in err, f"a decision's process matches through a symlink: {rc} {err}")
 
+# 14. A number argument's value that is not a number is an evidence error, not a silent "any".
+rc, _, err = run("generate", "data/bad-arg-value.evidence.json", "--review", "data/decisions.yaml", "-o", out("bad.json"))
+check(rc == 1 and re.search(r"bad-arg-value\.evidence\.json: \$\.processes\[1\]\.phases\.startup\.x86_64\.unshare\.args\.flags\.zzz: "
+                            r"\"zzz\" is not a number", err), f"bad arg value refused: {rc} {err}")
+check(not os.path.exists(out("bad.json")), "nothing written for bad evidence")
+
 print(f"{len(failures)} failure(s); outputs in {T}")
 sys.exit(1 if failures else 0)
