@@ -414,14 +414,27 @@ Policy build_policy(const ev::Evidence& ev, const PolicyOptions& opts) {
   return pol;
 }
 
+std::string filter_text(const std::string& syscall, const ArgFilter& f) {
+  if (f.use != sys::ArgUse::mask) return fmt::format("{} only {}", f.arg, fmt::join(f.names, ", "));
+  const sys::SyscallInfo* info = sys::find(syscall);
+  const sys::ArgInfo* ai = info ? info->arg(f.arg) : nullptr;
+  std::string bits = ai ? value_name(*ai, f.mask) : fmt::format("{:#x}", f.mask);
+  if (f.values.size() == 1 && f.values[0] == 0) return fmt::format("{}: none of {} (other bits any)", f.arg, bits);
+  std::vector<std::string> alts;
+  for (size_t i = 0; i < f.values.size(); ++i) alts.push_back(f.values[i] == 0 ? "none" : f.names[i]);
+  std::string last = alts.back();
+  alts.pop_back();
+  std::string list = alts.empty() ? last : fmt::format("{} or {}", fmt::join(alts, ", "), last);
+  return fmt::format("{}: of {} only {} (other bits any)", f.arg, bits, list);
+}
+
 std::string calls_text(uint64_t n) { return fmt::format("{} call{}", n, n == 1 ? "" : "s"); }
 
 std::string describe_sources(const PolicyEntry& e) {
   std::vector<std::string> parts;
   for (const auto& s : e.sources) parts.push_back(fmt::format("{}: {}", origin_name(s.origin), s.note));
   std::string out = fmt::format("{}", fmt::join(parts, "; "));
-  for (const auto& f : e.filters)
-    out += fmt::format("; {} only {}", f.arg, fmt::join(f.names, ", "));
+  for (const auto& f : e.filters) out += "; " + filter_text(e.syscall, f);
   return out;
 }
 

@@ -117,6 +117,11 @@ std::vector<std::string> known_runtimes(const std::string& tsv = "");
 // The profile for a policy: one rule per syscall (several when argument filters need more
 // than one combination), sorted by name; Docker comments say where each came from.
 Profile to_profile(const Policy& p);
+// A filter for people, saying what the rule lets through: "request only PTRACE_PEEKDATA";
+// a masked one names the bits it looks at, since the other bits pass whatever they hold:
+// "flags: none of CLONE_NEWNS|...|CLONE_NEWNET (other bits any)",
+// "prot: of PROT_WRITE|PROT_EXEC only none, PROT_WRITE or PROT_EXEC (other bits any)".
+std::string filter_text(const std::string& syscall, const ArgFilter& f);
 // "1 call", "12 calls".
 std::string calls_text(uint64_t n);
 // "observed 12 calls by /usr/bin/app (startup, serving)" and the like.

@@ -126,7 +126,7 @@ Report build_report(const Reviewed& r, const ReportInput& in) {
       row.arg_values.push_back(fmt::format("{}: {}", arg, fmt::join(vs, ", ")));
     }
     if (!removed)
-      for (const auto& f : e.filters) row.filters.push_back(fmt::format("{} only {}", f.arg, fmt::join(f.names, ", ")));
+      for (const auto& f : e.filters) row.filters.push_back(filter_text(e.syscall, f));
     for (const auto& s : e.sources) row.origins.push_back(origin_text(s));
     if (removed) row.action = "removed (denied)";
     else if (e.action == "SCMP_ACT_ALLOW") row.action = "allow";

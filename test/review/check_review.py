@@ -324,5 +324,23 @@ check(rc == 1 and re.search(r"bad-arg-value\.evidence\.json: \$\.processes\[1\]\
                             r"\"zzz\" is not a number", err), f"bad arg value refused: {rc} {err}")
 check(not os.path.exists(out("bad.json")), "nothing written for bad evidence")
 
+# 15. Masked filters are described by what they let through, not as if the masked value were
+#     the only one allowed ("prot only PROT_NONE" for an mprotect of PROT_READ).
+rc, _, err = run("generate", "data/shared.evidence.json", "--review", "data/allow-unshare.yaml", "--format", "docker",
+                 "--arch", "x86_64,aarch64", "-o", out("masked.json"), "--report", out("masked.md"))
+check(rc == 0, f"generate shared: {rc} {err}")
+if rc == 0:
+    rules = {n: r for r in json.load(open(out("masked.json")))["syscalls"] for n in r["names"]}
+    ns = "CLONE_NEWNS|CLONE_NEWCGROUP|CLONE_NEWUTS|CLONE_NEWIPC|CLONE_NEWUSER|CLONE_NEWPID|CLONE_NEWNET"
+    check(rules["clone"]["comment"].endswith(f"; flags: none of {ns} (other bits any)"), f"clone comment: {rules['clone']}")
+    check(rules["mprotect"]["comment"].endswith("; prot: none of PROT_WRITE|PROT_EXEC (other bits any)"),
+          f"mprotect comment: {rules['mprotect']}")
+    check(rules["mmap"]["comment"].endswith("; prot: of PROT_WRITE|PROT_EXEC only none, PROT_WRITE or PROT_EXEC "
+                                            "(other bits any)"), f"mmap comment: {rules['mmap']}")
+    check("only PROT_NONE" not in open(out("masked.json")).read(), "no 'only PROT_NONE' anywhere")
+    rows = {r["Syscall"].strip("`"): r for r in md_tables(open(out("masked.md")).read()).get("Syscalls", [])}
+    check(rows.get("mprotect", {}).get("Filter") == "prot: none of PROT_WRITE|PROT_EXEC (other bits any)",
+          f"report filter of mprotect: {rows.get('mprotect')}")
+
 print(f"{len(failures)} failure(s); outputs in {T}")
 sys.exit(1 if failures else 0)
