@@ -37,7 +37,7 @@ void print_summary(const gen::Policy& pol, const std::string& out, std::string_v
   }
   std::cerr << fmt::format("syscribe generate: {} ({}): {} syscalls allowed, {} rules in all; arches: {}\n",
                            out == "-" ? "<stdout>" : out, format, allowed, pol.entries.size(), fmt::join(arches, ", "));
-  for (const auto& n : pol.notes) std::cerr << "  added: " << n << "\n";
+  for (const auto& n : pol.notes) std::cerr << "  note: " << n << "\n";
   for (const auto& n : notes) std::cerr << "  note: " << n << "\n";
   for (const auto& w : pol.warnings) std::cerr << "  warning: " << w << "\n";
 }

@@ -221,11 +221,11 @@ Policy build_policy(const ev::Evidence& ev, const PolicyOptions& opts) {
   std::set<sys::Arch> listed = observed_arches;
   for (sys::Arch a : observed_arches) pol.arch_why[std::string(sys::arch_name(a))] = "observed";
   for (sys::Arch a : opts.arches) {
-    if (listed.insert(a).second) pol.arch_why[std::string(sys::arch_name(a))] = "asked for (--arch)";
+    if (listed.insert(a).second) pol.arch_why[std::string(sys::arch_name(a))] = "asked for with --arch";
   }
   if (listed.empty()) {
     listed.insert(sys::host_arch());
-    pol.arch_why[std::string(sys::arch_name(sys::host_arch()))] = "host (nothing observed)";
+    pol.arch_why[std::string(sys::arch_name(sys::host_arch()))] = "the host's: nothing observed";
   }
   for (sys::Arch a : sys::kAllArches)
     if (listed.count(a)) pol.arches.push_back(a);
@@ -260,7 +260,7 @@ Policy build_policy(const ev::Evidence& ev, const PolicyOptions& opts) {
     std::string who = e.processes.empty() ? "" : e.processes.front().exe;
     if (e.processes.size() > 1) who += fmt::format(" and {} more", e.processes.size() - 1);
     add_source(e, Origin::observed,
-               fmt::format("{} calls by {} ({})", e.count, who, fmt::join(e.phases, ", ")));
+               fmt::format("{} by {} ({})", calls_text(e.count), who, fmt::join(e.phases, ", ")));
   }
 
   // An incremental recording did not stop on syscalls it already knew: they stay allowed.

@@ -30,7 +30,7 @@ std::string basename_of(const std::string& p) {
 std::string role_name(ProcessRole r) {
   switch (r) {
     case ProcessRole::shell: return "entrypoint shell";
-    case ProcessRole::helper: return "diagnostic helper";
+    case ProcessRole::helper: return "helper tool";
     case ProcessRole::application: break;
   }
   return "application";
@@ -115,7 +115,7 @@ Report build_report(const Reviewed& r, const ReportInput& in) {
       if (!p.stack.empty()) rep.call_sites.push_back({e.syscall, process_label(p.exe, p.comm), stack_text(p.stack, 10)});
     }
     if (!roles.empty() && !roles.count(ProcessRole::application))
-      row.only_by = roles.count(ProcessRole::helper) ? (roles.size() == 1 ? "diagnostic helper" : "shell or diagnostic helper")
+      row.only_by = roles.count(ProcessRole::helper) ? (roles.size() == 1 ? "helper tool" : "shell or helper tool")
                                                        : "entrypoint shell";
     row.phases.assign(seen->phases.begin(), seen->phases.end());
     std::sort(row.phases.begin(), row.phases.end(),

@@ -22,7 +22,7 @@ DockerVerdict docker_default_status(const std::string& syscall, const std::vecto
 std::vector<std::string> docker_default_allowed(const std::vector<sys::Arch>& arches);
 std::string docker_default_source();  // "Docker's default seccomp profile (moby 20.10.24, ...)"
 
-// Entrypoint shells and diagnostic helpers: a syscall only they made is one the application
+// Entrypoint shells and helper tools: a syscall only they made is one the application
 // itself never asked for.
 enum class ProcessRole : uint8_t { application, shell, helper };
 ProcessRole process_role(const std::string& exe, const std::string& comm);
@@ -34,7 +34,7 @@ struct ReportRow {
   std::string category;
   uint64_t count = 0;
   std::vector<std::string> processes;  // "/usr/bin/app (12)"
-  std::string only_by;                 // "entrypoint shell", "shell or diagnostic helper", or empty
+  std::string only_by;                 // "entrypoint shell", "shell or helper tool", or empty
   std::vector<std::string> phases;
   std::vector<std::string> arg_values;  // "flags: CLONE_NEWUTS ×3"
   std::vector<std::string> filters;     // "flags only CLONE_NEWUTS"
@@ -51,7 +51,7 @@ struct MatrixCell {
 };
 struct MatrixRow {
   std::string process;  // "/usr/bin/app" or "/usr/bin/app (comm worker)"
-  std::string role;     // application, entrypoint shell, diagnostic helper
+  std::string role;     // application, entrypoint shell, helper tool
   std::vector<MatrixCell> cells;  // one per Report::phases
 };
 

@@ -117,7 +117,7 @@ std::string render_html(const Report& rep) {
   }
 
   o += "<h2 id=\"syscalls\">Syscalls</h2>\n<p class=\"small\">Sorted by risk. A purple flag marks syscalls only an "
-       "entrypoint shell or a diagnostic helper made: the application itself never asked for them. Argument values "
+       "entrypoint shell or a helper tool made: the application itself never asked for them. Argument values "
        "are the ones recorded; the filter is what the profile allows.</p>\n";
   o += "<table id=\"syscalls-table\"><thead><tr><th>Syscall</th><th>Risk</th><th>Action</th><th>Count</th>"
        "<th>Processes</th><th>Phases</th><th>Arguments</th><th>Origin</th><th>Decision</th><th>Docker default</th>"

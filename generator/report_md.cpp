@@ -70,7 +70,7 @@ std::string render_markdown(const Report& rep) {
            "listing one opens its whole syscall table.\n\n";
   }
 
-  out += "## Syscalls\n\nSorted by risk. *Only by* flags syscalls that only an entrypoint shell or a diagnostic helper "
+  out += "## Syscalls\n\nSorted by risk. *Only by* flags syscalls that only an entrypoint shell or a helper tool "
          "made: the application itself never asked for them.\n\n";
   {
     std::vector<std::vector<std::string>> rows;

@@ -22,6 +22,16 @@ std::string trim(const std::string& s) {
   return s.substr(b, e - b + 1);
 }
 
+// Line and column (1-based) just past the last character of `text`, not counting a final newline.
+std::pair<int, int> end_of(const std::string& text) {
+  std::string t = text;
+  while (!t.empty() && (t.back() == '\n' || t.back() == '\r')) t.pop_back();
+  int line = 1 + static_cast<int>(std::count(t.begin(), t.end(), '\n'));
+  size_t nl = t.rfind('\n');
+  int col = static_cast<int>(t.size() - (nl == std::string::npos ? 0 : nl + 1)) + 1;
+  return {line, col};
+}
+
 class Reader {
  public:
   explicit Reader(std::string file) : file_(std::move(file)) {}
@@ -58,6 +68,13 @@ class Reader {
     try {
       root = YAML::Load(text);
     } catch (const YAML::Exception& e) {
+      // yaml-cpp reports an unclosed `{` or `[` (a truncated JSON file) near the start of
+      // its line, but what is missing is at the end of the file.
+      if (e.msg.find("flow not found") != std::string::npos) {
+        auto [line, col] = end_of(text);
+        throw Error(fmt::format("{}:{}:{}: the file ends before a {} is closed ({})", file_, line, col,
+                                e.msg.find("map") != std::string::npos ? "'{'" : "'['", e.msg));
+      }
       throw Error(fmt::format("{}:{}:{}: {}", file_, e.mark.line + 1, e.mark.column + 1, e.msg));
     }
     Decisions out;
@@ -159,7 +176,11 @@ class Reader {
     if (items.empty()) fail(values, apath, "give at least one value");
     for (size_t i = 0; i < items.size(); ++i) {
       std::string t = trim(scalar(items[i], fmt::format("{}[{}]", apath, i)));
-      auto v = sys::parse_value(ai.xlat, t);
+      // "CLONE_NEWUTS | CLONE_NEWIPC" reads as well as "CLONE_NEWUTS|CLONE_NEWIPC"; names hold no spaces.
+      std::string compact;
+      for (char c : t)
+        if (c != ' ' && c != '\t') compact += c;
+      auto v = sys::parse_value(ai.xlat, compact);
       if (!v)
         fail(items[i], fmt::format("{}[{}]", apath, i),
              fmt::format("'{}' is not a number or a name of {}{}", t, ai.name,

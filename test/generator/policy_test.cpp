@@ -185,7 +185,7 @@ TEST_CASE("the policy says where each entry came from") {
   CHECK(pol.find("epoll_pwait")->has(Origin::translation));
   CHECK_FALSE(pol.find("epoll_pwait")->has(Origin::observed));
   CHECK(pol.find("capset")->has(Origin::runtime_tail));
-  CHECK(pol.arch_why.at("aarch64") == "asked for (--arch)");
+  CHECK(pol.arch_why.at("aarch64") == "asked for with --arch");
   // Compat arches only when observed.
   CHECK(pol.arches == std::vector<Arch>{Arch::x86_64, Arch::aarch64});
   Policy compat = build_policy(ev::read_evidence("data/compat.evidence.json"), {});

@@ -342,5 +342,27 @@ if rc == 0:
     check(rows.get("mprotect", {}).get("Filter") == "prot: none of PROT_WRITE|PROT_EXEC (other bits any)",
           f"report filter of mprotect: {rows.get('mprotect')}")
 
+# 16. Small things: the summary's labels, arch reasons and counts; a flag expression with
+#     spaces; a truncated JSON decisions file reported at its end.
+rc, _, err = run("generate", "data/shared.evidence.json", "--review", "data/allow-unshare.yaml", "--format", "docker",
+                 "--arch", "x86_64,aarch64", "-o", out("summary.json"))
+check(rc == 0 and "added: " not in err and "  note: exit: added as essential" in err, f"summary labels: {err}")
+check("arches: x86_64 (observed), aarch64 (asked for with --arch)" in err, f"summary arches: {err}")
+check(rc == 0 and '"observed: 1 call by /usr/bin/app (startup)' in open(out("summary.json")).read(), "1 call, not 1 calls")
+rc, _, err = run("generate", "data/risky.evidence.json", "--review", "data/decisions.yaml", "-o", out("summary.json"))
+check(rc == 0 and "  note: mount: denied by review" in err and "added: mount" not in err, f"a denial is not 'added': {err}")
+rc, _, err = run("review", "check", "data/shared.evidence.json", "--review", "data/spaced-flags.yaml")
+check(rc == 0 and "warning" not in err, f"a flag expression may have spaces around |: {rc} {err}")
+ev = json.load(open("data/shared.evidence.json"))
+ev["processes"].append({"exe": "/usr/bin/sleep", "comm": "sleep", "instances": 1, "argv": [["sleep", "1"]], "parents": [],
+                        "phases": {"startup": {"x86_64": {"clock_nanosleep": {"count": 1, "first": 0.5, "last": 0.5}}}}})
+open(out("sleep.evidence.json"), "w").write(json.dumps(ev))
+rc, _, err = run("review", "check", out("sleep.evidence.json"), "--review", "data/allow-unshare.yaml", "--report", out("sleep.md"))
+roles = {r["Process"]: r["Role"] for r in md_tables(open(out("sleep.md")).read()).get("Processes and phases", [])} if rc == 0 else {}
+check(roles.get("/usr/bin/sleep") == "helper tool", f"sleep is a helper tool, not a diagnostic one: {rc} {err} {roles}")
+rc, _, err = run("generate", "data/risky.evidence.json", "--review", "data/truncated.json", "-o", out("x.json"))
+check(rc == 1 and re.search(r"truncated\.json:3:44: the file ends before a '\{' is closed", err),
+      f"truncated JSON reported at its end: {rc} {err}")
+
 print(f"{len(failures)} failure(s); outputs in {T}")
 sys.exit(1 if failures else 0)
