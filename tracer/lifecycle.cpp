@@ -6,8 +6,11 @@
 #include <chrono>
 #include <fcntl.h>
 #include <netdb.h>
+#include <pthread.h>
 #include <regex>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <thread>
@@ -49,7 +52,31 @@ bool unix_connects(const std::string& path) {
   return ok;
 }
 
+std::optional<FileState> file_state(const std::string& path) {
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0) return std::nullopt;
+  return FileState{st.st_dev, st.st_ino, st.st_mtim, st.st_size};
+}
+
+bool file_ready(const Readiness& r) {
+  std::optional<FileState> now = file_state(r.path);
+  return now && !(r.stale && *now == *r.stale);
+}
+
+// The traffic runner's own state: set by its SIGUSR1 handler, the signal the kernel sends
+// it when our process (the thread that forked it) dies.
+volatile sig_atomic_t g_orphaned = 0;
+void on_orphaned(int) { g_orphaned = 1; }
+
 }  // namespace
+
+std::string describe_wait_status(int status) {
+  if (WIFSIGNALED(status)) {
+    const char* name = sigabbrev_np(WTERMSIG(status));
+    return name ? fmt::format("killed by SIG{}", name) : fmt::format("killed by signal {}", WTERMSIG(status));
+  }
+  return fmt::format("exit status {}", WIFEXITED(status) ? WEXITSTATUS(status) : 127);
+}
 
 void ReadyEvent::arm(const std::string& phase) {
   std::lock_guard<std::mutex> lock(mu_);
@@ -88,12 +115,15 @@ Readiness parse_readiness(const std::string& spec) {
     r.host = rest.substr(0, last);
     if (r.host.size() > 2 && r.host.front() == '[' && r.host.back() == ']') r.host = r.host.substr(1, r.host.size() - 2);
     r.port = rest.substr(last + 1);
+    bool digits = r.port.size() <= 5 && std::all_of(r.port.begin(), r.port.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (!digits || std::stoi(r.port) < 1 || std::stoi(r.port) > 65535) throw bad("the port must be a number from 1 to 65535");
   } else if (kind == "unix") {
     r.kind = Readiness::Kind::unix_socket;
     r.path = rest;
   } else if (kind == "file") {
     r.kind = Readiness::Kind::file;
     r.path = rest;
+    r.stale = file_state(rest);
   } else if (kind == "delay") {
     r.kind = Readiness::Kind::delay;
     try {
@@ -132,7 +162,7 @@ bool wait_ready(const Readiness& r, double timeout, const volatile bool* cancel)
     switch (r.kind) {
       case Readiness::Kind::tcp: ready = tcp_connects(r.host, r.port); break;
       case Readiness::Kind::unix_socket: ready = unix_connects(r.path); break;
-      case Readiness::Kind::file: ready = access(r.path.c_str(), F_OK) == 0; break;
+      case Readiness::Kind::file: ready = file_ready(r); break;
       case Readiness::Kind::delay: ready = elapsed() >= r.seconds; break;
       case Readiness::Kind::syscall:
       case Readiness::Kind::log: ready = r.event->wait(std::min(0.05, std::max(0.0, timeout - elapsed()))); break;
@@ -144,33 +174,76 @@ bool wait_ready(const Readiness& r, double timeout, const volatile bool* cancel)
   }
 }
 
-int run_untraced(const std::string& command) {
+int run_untraced(const std::string& command, const std::function<void(pid_t group)>& on_group) {
   int status_pipe[2];
   if (pipe2(status_pipe, O_CLOEXEC) != 0) throw system_error("pipe", errno);
+  pid_t parent = getpid();
+  // Signals stay blocked until the runner has its own dispositions: none of ours may run
+  // in it, and a SIGTERM to its group must not kill it early.
+  sigset_t all, old_mask;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old_mask);
   pid_t runner = fork();
-  if (runner < 0) throw system_error("fork", errno);
+  if (runner < 0) {
+    int err = errno;
+    pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
+    throw system_error("fork", err);
+  }
   if (runner == 0) {
-    pid_t sh = fork();
+    // A child of a threaded process: async-signal-safe calls only, up to the exec.
+    setpgid(0, 0);
+    struct sigaction sa {};
+    sa.sa_handler = SIG_DFL;
+    sigemptyset(&sa.sa_mask);
+    for (int s = 1; s < NSIG; ++s) sigaction(s, &sa, nullptr);
+    // The runner outlives a SIGTERM to its group, to send SIGKILL after it if need be.
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGTERM, &sa, nullptr);
+    sa.sa_handler = on_orphaned;
+    sigaction(SIGUSR1, &sa, nullptr);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    prctl(PR_SET_PDEATHSIG, SIGUSR1);
+    if (getppid() != parent) g_orphaned = 1;
+    int st = 0;
+    pid_t sh = g_orphaned ? -1 : fork();
     if (sh == 0) {
+      sa.sa_handler = SIG_DFL;
+      sigaction(SIGTERM, &sa, nullptr);
+      sigaction(SIGUSR1, &sa, nullptr);
       int devnull = open("/dev/null", O_RDONLY);
       if (devnull >= 0) dup2(devnull, 0);
       execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
       _exit(127);
     }
-    int st = 0, code = 127;
-    if (sh > 0 && waitpid(sh, &st, 0) == sh) code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-    (void)!write(status_pipe[1], &code, sizeof code);
+    st = 127 << 8;
+    while (sh > 0 && !g_orphaned) {
+      pid_t got = waitpid(sh, &st, 0);
+      if (got == sh || (got < 0 && errno != EINTR)) break;
+    }
+    if (g_orphaned) {
+      kill(0, SIGTERM);
+      timespec second{1, 0};
+      nanosleep(&second, nullptr);
+      kill(0, SIGKILL);  // the runner too
+    }
+    (void)!write(status_pipe[1], &st, sizeof st);
     _exit(0);
   }
+  pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
+  setpgid(runner, runner);  // as the child does: the group exists before on_group hears of it
   close(status_pipe[1]);
-  int code = 127;
+  if (on_group) on_group(runner);
+  int status = 127 << 8;
   ssize_t n;
   do {
-    n = read(status_pipe[0], &code, sizeof code);
+    n = read(status_pipe[0], &status, sizeof status);
   } while (n < 0 && errno == EINTR);
   close(status_pipe[0]);
-  // The runner itself is reaped by whoever waits for our children (the recorder's loop).
-  return n == static_cast<ssize_t>(sizeof code) ? code : 127;
+  // Reaped here or by whoever waits for all our children (the recorder's loop).
+  waitpid(runner, nullptr, 0);
+  return n == static_cast<ssize_t>(sizeof status) ? status : 127 << 8;
 }
 
 LifecycleDriver::LifecycleDriver(LifecyclePlan plan, LifecycleHooks hooks)
@@ -178,46 +251,112 @@ LifecycleDriver::LifecycleDriver(LifecyclePlan plan, LifecycleHooks hooks)
   if (plan_.drives()) thread_ = std::thread([this] { drive(); });
 }
 
-LifecycleDriver::~LifecycleDriver() { finished(); }
+LifecycleDriver::~LifecycleDriver() { end(std::nullopt); }
 
-void LifecycleDriver::finished() {
+void LifecycleDriver::finished(int workload_status) { end(workload_status); }
+void LifecycleDriver::finished() { end(std::nullopt); }
+
+void LifecycleDriver::end(std::optional<int> workload_status) {
+  pid_t group = 0;
   {
     std::lock_guard<std::mutex> lock(mu_);
+    if (!finished_ && workload_status && failure_.empty() && (!plan_.traffic.empty() || plan_.reload)) {
+      std::string status = fmt::format("status {}", *workload_status);
+      switch (stage_) {
+        case Stage::ready: failure_ = fmt::format("the workload exited ({}) before it was ready", status); break;
+        case Stage::traffic:
+          failure_ = fmt::format("the workload exited ({}) while the traffic command was running", status);
+          break;
+        case Stage::reload_ready:
+          failure_ = fmt::format("the workload exited ({}) after the reload signal, before it was ready again", status);
+          break;
+        case Stage::reload_traffic:
+          failure_ = fmt::format("the workload exited ({}) while the reload traffic command was running", status);
+          break;
+        case Stage::stopping: break;
+      }
+    }
     finished_ = true;
     cancel_ = true;
+    group = traffic_group_;
   }
   cv_.notify_all();
+  if (group > 0) {
+    // The traffic's whole group gets SIGTERM; once its shell has ended (or after a second),
+    // SIGKILL for anything left in the group.
+    kill(-group, SIGTERM);
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait_for(lock, std::chrono::seconds(1), [&] { return traffic_group_ != group; });
+    }
+    kill(-group, SIGKILL);
+  }
   if (thread_.joinable()) thread_.join();
+}
+
+void LifecycleDriver::enter(Stage stage) {
+  std::lock_guard<std::mutex> lock(mu_);
+  stage_ = stage;
+}
+
+void LifecycleDriver::send(int sig) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!finished_) hooks_.send_signal(sig);
+}
+
+void LifecycleDriver::fail(const std::string& why) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!finished_ && failure_.empty()) failure_ = why;
 }
 
 bool LifecycleDriver::ready(const char* when) {
   if (!plan_.ready) return true;
   if (wait_ready(*plan_.ready, plan_.ready_timeout, &cancel_)) return true;
-  if (!cancel_)
-    failure_ = fmt::format("the workload was not ready ({}) within {} s {}", plan_.ready->text, plan_.ready_timeout, when);
+  fail(fmt::format("the workload was not ready ({}) within {} s {}", plan_.ready->text, plan_.ready_timeout, when));
   return false;
 }
 
-bool LifecycleDriver::traffic(const std::string& command) {
+bool LifecycleDriver::traffic(const std::string& command, const char* what) {
   if (command.empty()) return true;
-  int status = run_untraced(command);
-  if (status != 0) failure_ = fmt::format("the traffic command failed (exit status {}): {}", status, command);
-  return status == 0;
+  int status = run_untraced(command, [this](pid_t group) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (finished_) kill(-group, SIGKILL);  // finished() came first: the command has not started
+    else traffic_group_ = group;
+  });
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    traffic_group_ = 0;
+  }
+  cv_.notify_all();
+  if (status != 0) fail(fmt::format("the {} failed ({}): {}", what, describe_wait_status(status), command));
+  return status == 0 && !cancel_;
 }
 
 void LifecycleDriver::drive() {
   bool ok = ready("after launch");
   if (ok && plan_.ready) hooks_.switch_phase("serving", "ready " + plan_.ready->text);
-  if (ok) ok = traffic(plan_.traffic);
+  if (ok) {
+    enter(Stage::traffic);
+    ok = traffic(plan_.traffic, "traffic command");
+  }
   if (ok && plan_.reload) {
     // Armed before the signal goes out: only an event of the reload phase counts.
     if (plan_.ready && plan_.ready->event) plan_.ready->event->arm("reload");
-    hooks_.send_signal(plan_.reload_signal);
-    ok = ready("after the reload") && traffic(plan_.reload_traffic.empty() ? plan_.traffic : plan_.reload_traffic);
+    // A pid file written before the reload counts: daemons rarely rewrite it on reload.
+    if (plan_.ready) plan_.ready->stale.reset();
+    enter(Stage::reload_ready);
+    send(plan_.reload_signal);
+    ok = ready("after the reload");
+    if (ok) {
+      enter(Stage::reload_traffic);
+      ok = plan_.reload_traffic.empty() ? traffic(plan_.traffic, "traffic command")
+                                        : traffic(plan_.reload_traffic, "reload traffic command");
+    }
   }
   if (cancel_) return;
+  enter(Stage::stopping);
   if (plan_.traffic.empty() && !plan_.reload && ok) return;  // --ready alone: the workload ends by itself
-  hooks_.send_signal(plan_.stop_signal);
+  send(plan_.stop_signal);
   std::unique_lock<std::mutex> lock(mu_);
   if (!cv_.wait_for(lock, std::chrono::duration<double>(plan_.stop_timeout), [this] { return finished_; })) {
     failure_ += fmt::format("{}the workload did not stop within {} s of SIG{}: killed", failure_.empty() ? "" : "; ",
