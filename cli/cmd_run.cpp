@@ -306,7 +306,7 @@ int cmd_run(const Args& args) {
     return resp;
   });
 
-  driver.finished();
+  driver.finished(result.exit_status);
   if (watch.tap) watch.tap->finish();
   uint64_t total = 0;
   for (const auto& [k, d] : denials) total += d.count;
