@@ -1,11 +1,13 @@
 #include "tracer/control_socket.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -27,11 +29,21 @@ sockaddr_un address_of(const std::string& path) {
   return a;
 }
 
+constexpr size_t kMaxPhaseName = 64;
+
+bool phase_char(char c) { return isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.'; }
+
 bool valid_phase_name(const std::string& n) {
-  if (n.empty() || n.size() > 64) return false;
-  for (char c : n)
-    if (!(isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.')) return false;
-  return true;
+  return !n.empty() && n.size() <= kMaxPhaseName && std::all_of(n.begin(), n.end(), phase_char);
+}
+
+// True when something accepts a connection at `path` (a live recording's socket).
+bool answers(const sockaddr_un& a) {
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  bool ok = connect(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0;
+  close(fd);
+  return ok;
 }
 
 // Reads one line (without the newline) within a second; "" on timeout or error.
@@ -63,12 +75,24 @@ ControlSocket::ControlSocket(std::string path, PhaseClock& clock) : path_(std::m
   sockaddr_un a = address_of(path_);
   listen_fd_ = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (listen_fd_ < 0) throw system_error(fmt::format("{}: control socket", path_), errno);
-  unlink(path_.c_str());  // a socket left by a recorder that was killed
+  struct stat st {};
+  if (lstat(path_.c_str(), &st) == 0) {
+    // Only a socket left by a recorder that was killed is replaced.
+    std::string why = !S_ISSOCK(st.st_mode) ? "exists and is not a socket"
+                      : answers(a)          ? "another recording is listening on it"
+                                            : "";
+    if (!why.empty()) {
+      close(listen_fd_);
+      throw usage_error(fmt::format("control socket {}: {}; give another path with --control", path_, why));
+    }
+    unlink(path_.c_str());
+  }
   if (bind(listen_fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || listen(listen_fd_, 8) != 0) {
     int err = errno;
     close(listen_fd_);
     throw system_error(fmt::format("{}: control socket", path_), err);
   }
+  if (lstat(path_.c_str(), &st) == 0) inode_ = st.st_ino;
   if (pipe2(stop_pipe_, O_CLOEXEC) != 0) throw system_error("pipe", errno);
   sigset_t all, old;
   sigfillset(&all);
@@ -84,7 +108,9 @@ ControlSocket::~ControlSocket() {
   close(listen_fd_);
   close(stop_pipe_[0]);
   close(stop_pipe_[1]);
-  unlink(path_.c_str());
+  // Only our own socket: the path may have been replaced meanwhile.
+  struct stat st {};
+  if (lstat(path_.c_str(), &st) == 0 && S_ISSOCK(st.st_mode) && st.st_ino == inode_) unlink(path_.c_str());
 }
 
 void ControlSocket::serve() {
@@ -110,8 +136,14 @@ void ControlSocket::serve() {
 }
 
 void send_mark(const std::string& path, const std::string& name) {
-  if (!valid_phase_name(name))
-    throw usage_error(fmt::format("bad phase name '{}' (letters, digits, - _ . only)", name));
+  if (name.empty()) throw usage_error("empty phase name");
+  if (name.size() > kMaxPhaseName)
+    throw usage_error(fmt::format("phase name too long ({} characters, at most {})", name.size(), kMaxPhaseName));
+  if (!valid_phase_name(name)) {
+    auto bad = std::find_if_not(name.begin(), name.end(), phase_char);
+    throw usage_error(fmt::format("phase name '{}': character {} is not allowed (letters, digits, - _ . only)", name,
+                                  bad - name.begin() + 1));
+  }
   sockaddr_un a = address_of(path);
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) throw system_error("socket", errno);

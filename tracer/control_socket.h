@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <sys/types.h>
 #include <thread>
 
 namespace syscribe::tracer {
@@ -15,9 +16,10 @@ inline constexpr const char* kControlEnv = "SYSCRIBE_CONTROL";
 
 class ControlSocket {
  public:
-  // Binds and listens at `path` (replacing a stale socket) and serves on a thread of
-  // its own with every signal blocked, so signals still reach the tracer's loop.
-  // Throws Error naming the path.
+  // Binds and listens at `path` and serves on a thread of its own with every signal
+  // blocked, so signals still reach the tracer's loop. A socket nobody answers on (left
+  // by a recorder that was killed) is replaced; anything else at `path` (a file, a live
+  // recording's socket) is a usage Error. Throws Error naming the path.
   ControlSocket(std::string path, PhaseClock& clock);
   ~ControlSocket();
   ControlSocket(const ControlSocket&) = delete;
@@ -29,6 +31,7 @@ class ControlSocket {
   std::string path_;
   PhaseClock& clock_;
   int listen_fd_ = -1;
+  ino_t inode_ = 0;  // of our socket, removed at the end only if still there
   int stop_pipe_[2] = {-1, -1};
   std::thread thread_;
 };
