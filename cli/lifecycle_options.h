@@ -13,7 +13,9 @@
 namespace syscribe::cli {
 
 void add_lifecycle_options(po::options_description& opts);
-// Throws a usage Error for a bad --ready or signal name.
+// Throws a usage Error for a bad --ready, signal name or timeout, or --reload-traffic
+// without --reload; warns (unless vm has "quiet") about --traffic without --ready. Call
+// before launching: a --ready file: notes the file's state before launch.
 tracer::LifecyclePlan lifecycle_plan(const po::variables_map& vm);
 // The exit status of a driven run: 1 (after printing `failure` as "syscribe CMD: ...")
 // when the lifecycle failed, 0 when the workload exited 0 or died of the stop signal,
