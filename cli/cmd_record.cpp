@@ -71,12 +71,12 @@ void print_phases(const ev::Evidence& e) {
 int cmd_record(const Args& args) {
   po::options_description opts("Options");
   opts.add_options()
-      ("output,o", po::value<std::string>()->default_value("syscribe.evidence.json"), "evidence file to write")
+      ("output,o", po::value<std::string>()->default_value("syscribe.evidence.json"), "evidence file to write ('-': stdout, with -p only)")
       ("pid,p", po::value<std::vector<int>>(), "attach to this running process (repeatable)")
       ("results", "also stop at syscall exit and record error results (about twice the cost)")
       ("checkpoint", po::value<double>(), "write the evidence every SECONDS while recording")
       ("mode", po::value<std::string>()->default_value("auto"), "auto, seccomp or ptrace-syscall")
-      ("control", po::value<std::string>(), "control socket for 'syscribe mark' (default: /tmp/syscribe-PID.sock)")
+      ("control", po::value<std::string>(), "control socket for 'syscribe mark' (default: $XDG_RUNTIME_DIR or /tmp, syscribe-PID.sock; printed at start); refused if it exists and is not a stale socket")
       ("profile", po::value<std::string>(), "also generate a profile from the evidence (as 'syscribe generate EVIDENCE -o PROFILE')")
       ("review", po::value<std::string>(), "with --profile: review decisions to apply (see 'syscribe generate --help')")
       ("stacks", "keep where the first call of each high-risk syscall came from (function and library), per process and phase")
@@ -96,7 +96,11 @@ int cmd_record(const Args& args) {
                       "recorder drives the lifecycle itself: ready, traffic, [--reload: signal, ready,\n"
                       "traffic], stop signal, SIGKILL after --stop-timeout. It then exits 0 when all of\n"
                       "that succeeded and the workload stopped (by exiting or by the stop signal), and 1\n"
-                      "with the reason otherwise. 'syscribe mark PHASE' switches phase from outside.\n\n"
+                      "with the reason otherwise (also when the workload exits before it is stopped).\n"
+                      "The reload and shutdown phases begin when the driver sends the signal. The\n"
+                      "traffic runs in a process group of its own, ended when the recording stops.\n"
+                      "'syscribe mark --control SOCKET PHASE' switches phase from outside; record\n"
+                      "prints the socket's path at start.\n\n"
                       "Examples:\n"
                       "  syscribe record -o app.evidence.json -- ./app --port 8080\n"
                       "  syscribe record --ready tcp:127.0.0.1:8080 --traffic './load.sh' --reload -- ./app\n"
@@ -124,6 +128,7 @@ int cmd_record(const Args& args) {
     ro.signal_phases = {{life.reload_signal, "reload"}, {life.stop_signal, "shutdown"},
                         {SIGINT, "shutdown"},           {SIGQUIT, "shutdown"}};
   }
+  const std::map<int, std::string> signal_phases = ro.signal_phases;
   ro.mode = parse_mode(p.vm["mode"].as<std::string>());
   double checkpoint = 0;
   if (p.vm.count("checkpoint")) {
@@ -132,6 +137,8 @@ int cmd_record(const Args& args) {
   }
   bool quiet = p.vm.count("quiet") > 0;
   const std::string out = p.vm["output"].as<std::string>();
+  if (out == "-" && !ro.command.empty())
+    throw usage_error("-o -: a launched workload shares syscribe's stdout; write the evidence to a file (-o FILE)");
   if (out != "-") check_writable(out);
   std::string profile_out = p.vm.count("profile") ? p.vm["profile"].as<std::string>() : "";
   if (!profile_out.empty()) {
@@ -170,6 +177,10 @@ int cmd_record(const Args& args) {
   std::string control = p.vm.count("control") ? p.vm["control"].as<std::string>() : tracer::default_control_path();
   tracer::ControlSocket control_socket(control, rec.phases());
   setenv(tracer::kControlEnv, control.c_str(), 1);
+  if (!quiet) std::cerr << fmt::format("syscribe record: control socket {} (syscribe mark --control {} PHASE)\n", control, control);
+  // The recorder restores SIGALRM (its wake-up) when its loop ends; ignored here, a wake-up
+  // the lifecycle driver asks for just then cannot kill us.
+  signal(SIGALRM, SIG_IGN);
   tracer::Progress progress(STDERR_FILENO, !quiet);
   double next_checkpoint = checkpoint;
   rec.start();
@@ -191,11 +202,19 @@ int cmd_record(const Args& args) {
   };
   // The lifecycle driver: only the recorder's thread may touch ptrace, so it acts through
   // the recorder's thread-safe requests (phase switches, signals to the main process).
+  // The phase switches when the driver sends the signal: a workload that takes signals
+  // through signalfd or sigwait has no signal-delivery stop for the recorder to see (when
+  // it has one, the phase is already current and no second mark is made).
   tracer::LifecycleDriver driver(
       life, {[&](const std::string& phase, const std::string& source) { rec.phases().switch_to(phase, source); },
-             [&](int sig) { rec.request_signal(sig); }});
+             [&](int sig) {
+               auto it = signal_phases.find(sig);
+               if (it != signal_phases.end() && rec.phases().current_name() != it->second)
+                 rec.phases().switch_to(it->second, fmt::format("sent SIG{}", sigabbrev_np(sig)));
+               rec.request_signal(sig);
+             }});
   tracer::RecordResult res = rec.run(tick);
-  driver.finished();
+  driver.finished(res.exit_status);
   if (watch.tap) watch.tap->finish();
   progress.clear();
   ev::Evidence evidence = rec.evidence();
