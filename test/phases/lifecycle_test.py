@@ -11,8 +11,15 @@ import json, os, signal, socket, subprocess, sys, tempfile, time
 S, SIGFD = sys.argv[1:3]
 T = tempfile.mkdtemp(prefix='syscribe-lifecycle-')
 failures = []
-# A workload that runs until the stop signal (SIGTERM), ignoring the reload signal.
-SERVE = ['sh', '-c', 'trap "" HUP; trap "exit 0" TERM; while :; do sleep 0.05; done']
+# Traffic commands sleep for a time no other run of this test uses: leftovers are found by argv.
+MARK = os.getpid()
+
+
+def serve(name, before=''):
+    """A workload that runs until the stop signal (SIGTERM), ignoring the reload signal, and
+    the --ready that holds once its traps are set: (ready, argv)."""
+    up = os.path.join(T, name + '.up')
+    return f'file:{up}', ['sh', '-c', f'trap "" HUP; trap "exit 0" TERM; {before}touch {up}; while :; do sleep 0.05; done']
 
 
 def check(what, ok, why=''):
@@ -95,7 +102,7 @@ readies = {
 }
 for kind, (ready, announce) in readies.items():
     out = path(f'early-{kind}.json')
-    sleeper = ['sleep', f'61.{len(kind)}']
+    sleeper = ['sleep', f'{MARK}1.{len(kind)}']
     started = path(f'traffic-{kind}')
     workload = f'{" ".join(announce) or "true"}; while [ ! -e {started} ]; do sleep 0.02; done; exit 0'
     t0 = time.monotonic()
@@ -130,9 +137,10 @@ check('run: exits 0 before ready: exit 1 saying so',
 for sig in (signal.SIGTERM, signal.SIGKILL):
     out = path(f'stopped-{sig.name}.json')
     started = path(f'traffic-{sig.name}')
-    sleeper = ['sleep', f'62.{int(sig)}']
-    proc = subprocess.Popen([S, 'record', '-q', '-o', out, '--ready', 'delay:0.1', '--traffic',
-                             f'touch {started}; exec {" ".join(sleeper)}', '--', *SERVE],
+    sleeper = ['sleep', f'{MARK}2.{int(sig)}']
+    ready, workload = serve(sig.name)
+    proc = subprocess.Popen([S, 'record', '-q', '-o', out, '--control', path(f'{sig.name}.sock'), '--ready', ready, '--traffic',
+                             f'touch {started}; exec {" ".join(sleeper)}', '--', *workload],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     up = wait_for(lambda: os.path.exists(started) and procs_running(sleeper))
     proc.send_signal(sig)
@@ -169,11 +177,12 @@ stale = path('stale.pid')
 with open(stale, 'w') as f:
     f.write('stale pid file\n')
 out = path('stale.json')
-p = record('-q', '-o', out, '--ready', f'file:{stale}', '--ready-timeout', '1', '--traffic', 'true', '--', *SERVE)
+p = record('-q', '-o', out, '--ready', f'file:{stale}', '--ready-timeout', '1', '--traffic', 'true', '--',
+           *serve('stale1')[1])
 check('--ready file: a stale file that stays is not readiness (timeout)',
       p.returncode == 1 and f'not ready (file:{stale}) within 1 s' in p.stderr, f'exit {p.returncode}: {p.stderr}')
-p = record('-q', '-o', out, '--ready', f'file:{stale}', '--traffic', 'true', '--', 'sh', '-c',
-           f'echo $$ > {stale}; {SERVE[2]}')
+p = record('-q', '-o', out, '--ready', f'file:{stale}', '--traffic', 'true', '--',
+           *serve('stale2', f'echo $$ > {stale}; ')[1])
 check('--ready file: the stale file rewritten by the workload is readiness',
       p.returncode == 0 and [m[0] for m in marks(evidence(out))][:2] == ['startup', 'serving'],
       f'exit {p.returncode}: {p.stderr} {marks(evidence(out))}')
@@ -220,18 +229,25 @@ for args in (['--ready', 'tcp:127.0.0.1:99999'], ['--ready', 'tcp:127.0.0.1:abc'
     p = record(*args, '--', 'touch', launched)
     check(f'usage error: {" ".join(args)}', p.returncode == 2 and p.stderr.count('\n') == 1 and
           not os.path.exists(launched), f'exit {p.returncode}: {p.stderr}')
-p = record('-o', path('traffic-noready.json'), '--traffic', 'true', '--', *SERVE)
+# The traffic waits until the workload's traps are set (no --ready to wait for it).
+ready, workload = serve('noready')
+p = record('-o', path('traffic-noready.json'), '--traffic', f'while [ ! -e {ready[5:]} ]; do sleep 0.02; done', '--',
+           *workload)
 check('--traffic without --ready: a warning, the lifecycle runs',
       p.returncode == 0 and 'warning: --traffic without --ready' in p.stderr, f'exit {p.returncode}: {p.stderr}')
-p = record('-q', '-o', path('traffic-noready.json'), '--traffic', 'true', '--', *SERVE)
+ready, workload = serve('noready-q')
+p = record('-q', '-o', path('traffic-noready.json'), '--traffic', f'while [ ! -e {ready[5:]} ]; do sleep 0.02; done',
+           '--', *workload)
 check('--traffic without --ready, -q: no warning', p.returncode == 0 and p.stderr == '', f'exit {p.returncode}: {p.stderr}')
 
 # 10. Messages.
-p = record('-q', '-o', path('killed.json'), '--ready', 'delay:0.1', '--traffic', 'kill -KILL $$', '--', *SERVE)
+ready, workload = serve('killed')
+p = record('-q', '-o', path('killed.json'), '--ready', ready, '--traffic', 'kill -KILL $$', '--', *workload)
 check('traffic killed by a signal: named', p.returncode == 1 and
       'the traffic command failed (killed by SIGKILL)' in p.stderr, f'exit {p.returncode}: {p.stderr}')
-p = record('-q', '-o', path('reload-fail.json'), '--ready', 'delay:0.1', '--traffic', 'true', '--reload',
-           '--reload-traffic', 'exit 4', '--', *SERVE)
+ready, workload = serve('reload-fail')
+p = record('-q', '-o', path('reload-fail.json'), '--ready', ready, '--traffic', 'true', '--reload',
+           '--reload-traffic', 'exit 4', '--', *workload)
 check('reload traffic failing: named', p.returncode == 1 and
       'the reload traffic command failed (exit status 4)' in p.stderr, f'exit {p.returncode}: {p.stderr}')
 p = subprocess.run([S, 'mark', '--control', sock, 'x' * 5000], capture_output=True, text=True)
