@@ -54,7 +54,8 @@ int cmd_generate(const Args& args) {
       ("errno", po::value<std::string>()->default_value("EPERM"), "errno of the errno default action (name or number)")
       ("phases", po::value<std::vector<std::string>>()->composing(), "build from these phases only (comma-separated)")
       ("exclude-process", po::value<std::vector<std::string>>()->composing(),
-       "leave this executable's (or comm's) syscalls out; repeatable")
+       "leave this executable's (or comm's) syscalls out; a path also matches the exe it resolves to; "
+       "repeatable")
       ("no-arg-filters", "allow every observed syscall with any arguments")
       ("arch", po::value<std::vector<std::string>>()->composing(),
        "also target these arches (comma-separated), translating missing syscalls")

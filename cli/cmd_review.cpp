@@ -22,7 +22,7 @@ void add_policy_options(po::options_description& opts) {
   opts.add_options()
       ("review", po::value<std::string>(), "decisions file (YAML or JSON)")
       ("phases", po::value<std::vector<std::string>>()->composing(), "only these phases (comma-separated)")
-      ("exclude-process", po::value<std::vector<std::string>>()->composing(), "leave this executable out; repeatable")
+      ("exclude-process", po::value<std::vector<std::string>>()->composing(), "leave this process (exe or comm) out; repeatable")
       ("arch", po::value<std::vector<std::string>>()->composing(), "also target these arches (comma-separated)")
       ("runtime", po::value<std::string>()->default_value("none"), "runtime tail: runc, crun, none")
       ("no-arg-filters", "no argument filters");
