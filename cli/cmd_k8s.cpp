@@ -3,6 +3,7 @@
 // installs it under the kubelet's seccomp directory on every node.
 #include <sys/stat.h>
 
+#include <cctype>
 #include <cerrno>
 #include <iostream>
 
@@ -11,7 +12,9 @@
 #include "cli/options.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "generator/compile.h"
 #include "generator/k8s.h"
+#include "generator/profile.h"
 
 namespace syscribe::cli {
 
@@ -34,6 +37,19 @@ std::string commented(const std::string& yaml) {
   return out;
 }
 
+// A DNS-1123 label, as the API server requires of a namespace.
+void check_namespace(const std::string& ns) {
+  bool ok = !ns.empty() && ns.size() <= 63 && std::isalnum(static_cast<unsigned char>(ns.front())) &&
+            std::isalnum(static_cast<unsigned char>(ns.back()));
+  for (char c : ns)
+    if (!(std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) || c == '-'))
+      ok = false;
+  if (!ok)
+    throw usage_error(fmt::format("--namespace '{}': use lowercase letters, digits and '-' (at most 63 characters, "
+                                  "starting and ending with a letter or digit)",
+                                  ns));
+}
+
 }  // namespace
 
 int cmd_k8s(const Args& args) {
@@ -42,7 +58,7 @@ int cmd_k8s(const Args& args) {
       ("name", po::value<std::string>(), "profile name: the node file is profiles/NAME.json (required)")
       ("namespace,n", po::value<std::string>()->default_value("kube-system"), "namespace of the ConfigMap and DaemonSet")
       ("output,o", po::value<std::string>(), "write files into DIR instead of printing to stdout")
-      ("image", po::value<std::string>()->default_value("busybox:1.36"), "installer image (needs sh, cp, mv, cmp)")
+      ("image", po::value<std::string>()->default_value("busybox:1.36"), "installer image (needs sh, mkdir, cp, mv, cmp, sleep)")
       ("kubelet-dir", po::value<std::string>()->default_value("/var/lib/kubelet"), "the kubelet's --root-dir on the nodes");
   auto p = parse_args(
       "k8s", "syscribe k8s PROFILE --name NAME [--namespace NS] [-o DIR]",
@@ -66,11 +82,40 @@ int cmd_k8s(const Args& args) {
   o.image = p.vm["image"].as<std::string>();
   o.kubelet_dir = p.vm["kubelet-dir"].as<std::string>();
   k8s::check_name(o.name);
-  if (o.ns.empty()) throw usage_error("--namespace must not be empty");
+  check_namespace(o.ns);
+  if (o.image.empty() || o.image.find_first_of(" \t\n") != std::string::npos)
+    throw usage_error(fmt::format("--image '{}': give an image reference such as busybox:1.36", o.image));
   if (o.kubelet_dir.empty() || o.kubelet_dir[0] != '/') throw usage_error("--kubelet-dir must be an absolute path");
 
   const std::string& input = p.positional[0];
-  k8s::FlatProfile profile = k8s::flatten_profile(read_file(input), input);
+  const std::string text = read_file(input);
+  // The values, as the runtime on every node will read them: actions, operators,
+  // architectures, argument shapes (FILE:LINE:COL or the JSON path), then a libseccomp
+  // compilation as runc does it. Names runc would skip are warned about.
+  gen::Profile parsed = gen::parse_profile_text(text, input);
+  std::vector<std::string> arches = parsed.architectures;
+  for (const auto& entry : parsed.arch_map) {
+    arches.push_back(entry.architecture);
+    arches.insert(arches.end(), entry.sub_architectures.begin(), entry.sub_architectures.end());
+  }
+  for (const auto& a : arches)
+    if (!gen::known_scmp_arch_name(a))
+      throw Error(fmt::format("{}: unknown architecture \"{}\": runc and crun refuse the profile", input, a));
+  // An arch newer than this machine's libseccomp (loongarch64 before 2.6) is left to the node's.
+  auto checkable = [&](const std::string& a) {
+    auto arch = sys::parse_arch(a);
+    if (!arch || gen::scmp_arch_token(*arch) != 0) return true;
+    std::cerr << fmt::format("syscribe k8s: warning: {}: this libseccomp cannot check the {} rules; the nodes' must know {}\n",
+                             input, a, a);
+    return false;
+  };
+  std::erase_if(parsed.architectures, [&](const std::string& a) { return !checkable(a); });
+  for (auto& entry : parsed.arch_map)
+    std::erase_if(entry.sub_architectures, [&](const std::string& a) { return !checkable(a); });
+  gen::Evaluator compiled(parsed, {}, input);
+  for (const auto& skipped : compiled.skipped())
+    std::cerr << fmt::format("syscribe k8s: warning: {}: {}\n", input, skipped);
+  k8s::FlatProfile profile = k8s::flatten_profile(text, input);
   for (const auto& change : profile.changes)
     std::cerr << fmt::format("syscribe k8s: {}: converted to flat OCI: {}\n", input, change);
 
@@ -83,6 +128,7 @@ int cmd_k8s(const Args& args) {
     return 0;
   }
   std::string dir = p.vm["output"].as<std::string>();
+  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
   make_dir(dir);
   make_dir(dir + "/snippet");
   make_dir(dir + "/profiles");

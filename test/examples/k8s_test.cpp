@@ -276,6 +276,36 @@ TEST_CASE("syscribe k8s writes the manifests, the snippet and the node file") {
     CHECK(slurp(dir / "err").find("cond.json: $.syscalls[0].excludes:") != std::string::npos);
     CHECK(run(exe + " k8s " + (dir / "oci.json").string() + " --name Web 2>/dev/null >/dev/null") == 2);
     CHECK(run(exe + " k8s " + (dir / "oci.json").string() + " 2>/dev/null >/dev/null") == 2);
+    CHECK(run(exe + " k8s " + (dir / "oci.json").string() + " --name web -n Bad_NS 2>/dev/null >/dev/null") == 2);
+    CHECK(run(exe + " k8s " + (dir / "oci.json").string() + " --name web --image '' 2>/dev/null >/dev/null") == 2);
+  }
+  SECTION("values every node's runtime would refuse: exit 1 naming the JSON path, nothing written") {
+    const std::pair<const char*, const char*> bad[] = {
+        {R"({"defaultAction": "SCMP_ACT_NONSENSE", "syscalls": []})", "$.defaultAction: unknown action"},
+        {R"({"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ALLOW", "args": 5}]})",
+         "$.syscalls[0].args:"},
+        {R"({"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": [5], "action": "SCMP_ACT_ALLOW"}]})",
+         "$.syscalls[0].names[0]:"},
+        {R"({"defaultAction": "SCMP_ACT_ERRNO", "architectures": ["SCMP_ARCH_BOGUS"], "syscalls": []})",
+         "SCMP_ARCH_BOGUS"},
+    };
+    for (const auto& [profile, message] : bad) {
+      std::ofstream(dir / "bad.json", std::ios::trunc) << profile;
+      std::string out = (dir / "bad-out").string();
+      CHECK(run(exe + " k8s " + (dir / "bad.json").string() + " --name web -o " + out + " 2>" + (dir / "err").string() +
+                " >/dev/null") == 1);
+      INFO(slurp(dir / "err"));
+      CHECK(slurp(dir / "err").find(message) != std::string::npos);
+      CHECK(!fs::exists(out));
+    }
+  }
+  SECTION("a name runc would skip is a warning, as on the node") {
+    std::ofstream(dir / "unknown.json") << R"({"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [
+        {"names": ["read", "no_such_call"], "action": "SCMP_ACT_ALLOW"}]})";
+    CHECK(run(exe + " k8s " + (dir / "unknown.json").string() + " --name web 2>" + (dir / "err").string() +
+              " >/dev/null") == 0);
+    CHECK(slurp(dir / "err").find("warning") != std::string::npos);
+    CHECK(slurp(dir / "err").find("no_such_call") != std::string::npos);
   }
   fs::remove_all(dir);
 }
