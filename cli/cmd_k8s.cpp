@@ -37,19 +37,6 @@ std::string commented(const std::string& yaml) {
   return out;
 }
 
-// A DNS-1123 label, as the API server requires of a namespace.
-void check_namespace(const std::string& ns) {
-  bool ok = !ns.empty() && ns.size() <= 63 && std::isalnum(static_cast<unsigned char>(ns.front())) &&
-            std::isalnum(static_cast<unsigned char>(ns.back()));
-  for (char c : ns)
-    if (!(std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) || c == '-'))
-      ok = false;
-  if (!ok)
-    throw usage_error(fmt::format("--namespace '{}': use lowercase letters, digits and '-' (at most 63 characters, "
-                                  "starting and ending with a letter or digit)",
-                                  ns));
-}
-
 }  // namespace
 
 int cmd_k8s(const Args& args) {
@@ -82,7 +69,7 @@ int cmd_k8s(const Args& args) {
   o.image = p.vm["image"].as<std::string>();
   o.kubelet_dir = p.vm["kubelet-dir"].as<std::string>();
   k8s::check_name(o.name);
-  check_namespace(o.ns);
+  k8s::check_namespace(o.ns);
   if (o.image.empty() || o.image.find_first_of(" \t\n") != std::string::npos)
     throw usage_error(fmt::format("--image '{}': give an image reference such as busybox:1.36", o.image));
   if (o.kubelet_dir.empty() || o.kubelet_dir[0] != '/') throw usage_error("--kubelet-dir must be an absolute path");

@@ -182,17 +182,24 @@ std::string yaml_scalar(const std::string& s) {
   return nlohmann::json(s).dump(-1, ' ', /*ensure_ascii=*/true);
 }
 
-void check_name(const std::string& name) {
-  constexpr size_t kMax = 63 - 8;  // a label value, with "seccomp-" in front
-  bool ok = !name.empty() && name.size() <= kMax && name.front() != '-' && name.back() != '-';
-  for (char c : name)
+namespace {
+
+// A DNS-1123 label of at most `max` characters, as the API server requires of names.
+void check_label(const char* option, const std::string& value, size_t max) {
+  bool ok = !value.empty() && value.size() <= max && value.front() != '-' && value.back() != '-';
+  for (char c : value)
     if (!(std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) || c == '-'))
       ok = false;
   if (!ok)
-    throw usage_error(fmt::format("--name '{}': use lowercase letters, digits and '-' (at most {} characters, "
+    throw usage_error(fmt::format("{} '{}': use lowercase letters, digits and '-' (at most {} characters, "
                                   "not starting or ending with '-')",
-                                  name, kMax));
+                                  option, value, max));
 }
+
+}  // namespace
+
+void check_name(const std::string& name) { check_label("--name", name, 63 - 8); }  // a label, after "seccomp-"
+void check_namespace(const std::string& ns) { check_label("--namespace", ns, 63); }
 
 std::string object_name(const Options& o) { return "seccomp-" + o.name; }
 std::string localhost_profile(const Options& o) { return "profiles/" + o.name + ".json"; }

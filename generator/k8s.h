@@ -12,13 +12,15 @@ namespace syscribe::k8s {
 struct Options {
   std::string name;                    // profile name: node file profiles/NAME.json
   std::string ns = "kube-system";      // namespace of the ConfigMap and DaemonSet
-  std::string image = "busybox:1.36";  // installer image: needs sh, cp, mv, cmp, sleep
+  std::string image = "busybox:1.36";  // installer image: needs sh, mkdir, cp, mv, cmp, sleep
   std::string kubelet_dir = "/var/lib/kubelet";  // the kubelet's --root-dir
 };
 
 // Throws a usage Error unless `name` can name the profile file and the objects
 // (a DNS-1123 label short enough for the "seccomp-" prefix).
 void check_name(const std::string& name);
+// The same for --namespace (a DNS-1123 label of up to 63 characters).
+void check_namespace(const std::string& ns);
 
 // Name of the ConfigMap and the DaemonSet: "seccomp-NAME".
 std::string object_name(const Options& o);
