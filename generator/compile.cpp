@@ -1,6 +1,5 @@
 #include "generator/compile.h"
 
-#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <linux/filter.h>
@@ -22,15 +21,6 @@ uint32_t scmp_arch_token(sys::Arch a) {
   // libseccomp's own arch names; only i386 differs from ours.
   std::string name = a == sys::Arch::i386 ? "x86" : std::string(sys::arch_name(a));
   return seccomp_arch_resolve_name(name.c_str());
-}
-
-bool known_scmp_arch_name(std::string_view name) {
-  if (sys::parse_arch(name)) return true;
-  constexpr std::string_view kPrefix = "SCMP_ARCH_";
-  if (!name.starts_with(kPrefix) || name.size() == kPrefix.size()) return false;
-  std::string lower;
-  for (char c : name.substr(kPrefix.size())) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return seccomp_arch_resolve_name(lower.c_str()) != 0;
 }
 
 namespace {

@@ -54,9 +54,6 @@ std::string export_pfc(void* ctx);
 
 // The libseccomp token of an arch, or 0 when this libseccomp does not know it.
 uint32_t scmp_arch_token(sys::Arch a);
-// True for an OCI architecture name a runtime could load: one syscribe's tables know, or
-// any SCMP_ARCH_* this libseccomp resolves (SCMP_ARCH_MIPS64, SCMP_ARCH_PPC, ...).
-bool known_scmp_arch_name(std::string_view name);
 
 // One classic-BPF program (as libseccomp exports it, in the arch's byte order) run on a
 // seccomp_data; returns the SECCOMP_RET_* value. Throws Error on a malformed program.
