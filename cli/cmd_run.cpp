@@ -214,19 +214,18 @@ int cmd_run(const Args& args) {
 
   tracer::NotifySupervisor sup(path, p.command, std::move(bpf), filter_flags(profile));
   if (watch.tap) sup.redirect_output(watch.tap->child_stdout(), watch.tap->child_stderr());
-  // Like a shell waiting for a foreground job: Ctrl-C and Ctrl-\ reach the workload (same
-  // process group) and not us; TERM and HUP sent to us are passed on.
+  // Like a shell waiting for a foreground job: Ctrl-C and Ctrl-\ from the terminal reach the
+  // workload (same process group) and are not passed on again; INT and QUIT sent to us by a
+  // process (kill, timeout -s INT, a supervisor), and TERM and HUP, are passed on.
   static tracer::NotifySupervisor* forward_to = nullptr;
   forward_to = &sup;
   struct sigaction sa {};
-  sa.sa_handler = [](int) {};
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGQUIT, &sa, nullptr);
-  sa.sa_handler = [](int sig) {
+  sa.sa_flags = SA_SIGINFO;
+  sa.sa_sigaction = [](int sig, siginfo_t* info, void*) {
+    if ((sig == SIGINT || sig == SIGQUIT) && info->si_code == SI_KERNEL) return;  // the terminal's
     if (forward_to) forward_to->signal(sig);
   };
-  sigaction(SIGTERM, &sa, nullptr);
-  sigaction(SIGHUP, &sa, nullptr);
+  for (int sig : {SIGINT, SIGQUIT, SIGTERM, SIGHUP}) sigaction(sig, &sa, nullptr);
   sup.start();
   if (watch.tap) watch.tap->started();
   // No tracer sees signal delivery here, so the driver marks reload and shutdown itself
@@ -234,8 +233,8 @@ int cmd_run(const Args& args) {
   tracer::LifecycleDriver driver(
       life, {[&](const std::string& phase, const std::string& source) { clock.switch_to(phase, source); },
              [&](int sig) {
-               if (sig == life.reload_signal) clock.switch_to("reload", fmt::format("signal SIG{}", sigabbrev_np(sig)));
-               if (sig == life.stop_signal) clock.switch_to("shutdown", fmt::format("signal SIG{}", sigabbrev_np(sig)));
+               if (sig == life.reload_signal) clock.switch_to("reload", fmt::format("sent SIG{}", sigabbrev_np(sig)));
+               if (sig == life.stop_signal) clock.switch_to("shutdown", fmt::format("sent SIG{}", sigabbrev_np(sig)));
                sup.signal(sig);
              }});
 

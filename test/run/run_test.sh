@@ -135,4 +135,18 @@ set +e
 set -e
 [ $rc -eq 1 ] && grep -qx "syscribe run: $T: is a directory" "$T/e6" || fail "directory profile: exit $rc: $(cat "$T/e6")"
 
+# SIGINT from a process (kill, timeout -s INT, a supervisor) is passed on to the workload, as
+# record does; the workload says when its trap is set.
+"$S" run -q --profile "$T/deny-uname.json" -- sh -c "trap 'exit 9' INT; touch '$T/trapped'; while :; do sleep 0.05; done" \
+  >/dev/null 2>"$T/e10" &
+run_pid=$!
+for _ in $(seq 200); do [ -e "$T/trapped" ] && break; sleep 0.05; done
+kill -INT $run_pid
+for _ in $(seq 200); do kill -0 $run_pid 2>/dev/null || break; sleep 0.05; done
+if kill -0 $run_pid 2>/dev/null; then kill -KILL $run_pid; fail "SIGINT to syscribe run did not reach the workload"; fi
+set +e
+wait $run_pid; rc=$?
+set -e
+[ $rc -eq 9 ] || fail "SIGINT to syscribe run: exit $rc, expected the workload's 9: $(cat "$T/e10")"
+
 echo "run tests passed"
