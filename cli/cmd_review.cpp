@@ -102,7 +102,11 @@ int review_check(const Args& args) {
   if (p.help) return 0;
   if (p.positional.empty()) throw usage_error("give at least one evidence file");
   if (p.vm.count("report")) gen::check_report_path(p.vm["report"].as<std::string>());
-  gen::Decisions d = p.vm.count("review") ? gen::read_decisions(p.vm["review"].as<std::string>()) : gen::Decisions{};
+  // A skeleton being filled in: its blank items are what is pending, not a malformed file.
+  gen::Decisions d =
+      p.vm.count("review") ? gen::read_decisions(p.vm["review"].as<std::string>(), true) : gen::Decisions{};
+  for (const auto& at : d.undecided)
+    std::cerr << fmt::format("syscribe review check: {}: not decided yet (decision is blank)\n", at.str());
   gen::Reviewed r = gen::review_policy(gen::read_merged(p.positional), policy_options(p.vm), std::move(d));
   if (p.vm.count("report"))
     gen::write_report(p.vm["report"].as<std::string>(),

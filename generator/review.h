@@ -46,14 +46,17 @@ struct Decision {
 struct Decisions {
   std::string file;  // empty: no decisions file was given
   std::vector<Decision> list;
+  std::vector<FilePos> undecided;  // skeleton items left blank (read with undecided_ok only)
 };
 
 // Reads a decisions file: YAML, or the same structure as JSON (yaml-cpp reads both).
 // Throws Error "FILE:LINE:COL: decisions[2].reason: a decision needs a reason" on anything
 // malformed: unknown keys, an unknown syscall or argument, a value that is not a name or a
 // number, a missing reason, a decision other than allow/deny.
-Decisions read_decisions(const std::string& path);
-Decisions parse_decisions(const std::string& text, const std::string& file);
+// With undecided_ok, an item whose decision is still blank (as `review init` writes it) is
+// left out and listed in `undecided` instead (for `review check` of a file being filled in).
+Decisions read_decisions(const std::string& path, bool undecided_ok = false);
+Decisions parse_decisions(const std::string& text, const std::string& file, bool undecided_ok = false);
 
 // One (process, phase) that made a syscall.
 struct Use {

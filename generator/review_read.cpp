@@ -34,7 +34,7 @@ std::pair<int, int> end_of(const std::string& text) {
 
 class Reader {
  public:
-  explicit Reader(std::string file) : file_(std::move(file)) {}
+  Reader(std::string file, bool undecided_ok) : file_(std::move(file)), undecided_ok_(undecided_ok) {}
 
   FilePos pos(const YAML::Node& n) const {
     YAML::Mark m = n.Mark();
@@ -89,7 +89,14 @@ class Reader {
     YAML::Node list = root["decisions"];
     if (!list || list.IsNull()) return out;
     if (!list.IsSequence()) fail(list, "decisions", "expected a list of decisions");
-    for (size_t i = 0; i < list.size(); ++i) out.list.push_back(decision(list[i], fmt::format("decisions[{}]", i)));
+    for (size_t i = 0; i < list.size(); ++i) {
+      if (undecided_ok_ && list[i].IsMap() && list[i]["decision"] && list[i]["decision"].IsScalar() &&
+          trim(list[i]["decision"].Scalar()).empty()) {
+        out.undecided.push_back(pos(list[i]));
+        continue;
+      }
+      out.list.push_back(decision(list[i], fmt::format("decisions[{}]", i)));
+    }
     return out;
   }
 
@@ -192,6 +199,7 @@ class Reader {
   }
 
   std::string file_;
+  bool undecided_ok_;
 };
 
 }  // namespace
@@ -203,8 +211,12 @@ std::string FilePos::str() const {
 
 std::string Decision::label() const { return fmt::format("{} ({} {})", at.str(), allow ? "allow" : "deny", syscall); }
 
-Decisions parse_decisions(const std::string& text, const std::string& file) { return Reader(file).read(text); }
+Decisions parse_decisions(const std::string& text, const std::string& file, bool undecided_ok) {
+  return Reader(file, undecided_ok).read(text);
+}
 
-Decisions read_decisions(const std::string& path) { return parse_decisions(read_file(path), path); }
+Decisions read_decisions(const std::string& path, bool undecided_ok) {
+  return parse_decisions(read_file(path), path, undecided_ok);
+}
 
 }  // namespace syscribe::gen

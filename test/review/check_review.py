@@ -257,6 +257,14 @@ rc, _, err = run("review", "check", "data/risky.evidence.json", "--review", "dat
 check(rc == 0 and "1 stale" in err, f"review check: {rc} {err}")
 rc, _, err = run("review", "check", "data/risky.evidence.json")
 check(rc == 3, f"review check without decisions: {rc}")
+# A skeleton being filled in: its blank items are pending (exit 3), not a malformed file;
+# one filled item applies.
+half = re.sub(r'decision: ""   # allow or deny\n    reason: ""     # required',
+              'decision: deny\n    reason: "the service never mounts"', skel, count=1)
+open(out("half.yaml"), "w").write(half)
+rc, _, err = run("review", "check", "data/risky.evidence.json", "--review", out("half.yaml"))
+check(rc == 3 and len(re.findall(r"half\.yaml:\d+:\d+: not decided yet", err)) == 2 and "ptrace" in err
+      and "unshare" in err and "mount (" not in err, f"review check of a half-filled skeleton: {rc} {err}")
 
 # 9. A key given twice in one decision is an error at the second one (yaml-cpp would read
 #    only the first: `decision: allow` then `decision: deny` left mount allowed).
