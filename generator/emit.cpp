@@ -52,7 +52,7 @@ std::string systemd_dropin(const Policy& pol, const EmitOptions& opts, std::vect
     if (e.action != "SCMP_ACT_ALLOW") continue;
     allowed.push_back(e.syscall);
     for (const auto& f : e.filters)
-      unfiltered.push_back(fmt::format("{}: {} only {}", e.syscall, f.arg, fmt::join(f.names, ", ")));
+      unfiltered.push_back(fmt::format("{}: {}", e.syscall, filter_text(e.syscall, f)));
   }
   out += fmt::format("SystemCallFilter={}\n", fmt::join(allowed, " "));
   out += "# clone3 is not in the allow list: its flags cannot be checked by seccomp.\n";
