@@ -96,7 +96,14 @@ Launched spawn_child(const LaunchSpec& spec) {
   sock_fprog prog{static_cast<unsigned short>(spec.filter.size()), const_cast<sock_filter*>(spec.filter.data())};
   bool need_nnp = geteuid() != 0;
 
+  // Signals stay blocked across fork until the child has dropped the recorder's handlers:
+  // a signal sent to the workload before its exec (a stop signal right after launch) must
+  // act on the workload, not run our handler in the child and be lost there.
+  sigset_t all, before;
+  sigfillset(&all);
+  sigprocmask(SIG_SETMASK, &all, &before);
   pid_t pid = fork();
+  if (pid != 0) sigprocmask(SIG_SETMASK, &before, nullptr);
   if (pid < 0) {
     int err = errno;
     close(go[0]);
@@ -105,7 +112,16 @@ Launched spawn_child(const LaunchSpec& spec) {
   }
   if (pid == 0) {
     close(go[1]);
-    // exec resets the recorder's handlers; the signal mask it must reset here.
+    // What exec would do to handlers (default; ignored stays ignored), done now; then the
+    // mask is the workload's: empty.
+    for (int sig = 1; sig < NSIG; ++sig) {
+      struct sigaction old {};
+      if (sigaction(sig, nullptr, &old) != 0) continue;
+      if (old.sa_handler == SIG_IGN || (!(old.sa_flags & SA_SIGINFO) && old.sa_handler == SIG_DFL)) continue;
+      struct sigaction dfl {};
+      dfl.sa_handler = SIG_DFL;
+      sigaction(sig, &dfl, nullptr);
+    }
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);

@@ -254,5 +254,15 @@ p = subprocess.run([S, 'mark', '--control', sock, 'x' * 5000], capture_output=Tr
 check('mark with a 5000-character name: exit 2, a short line saying too long',
       p.returncode == 2 and 'too long' in p.stderr and len(p.stderr) < 200, f'exit {p.returncode}: {p.stderr[:300]}')
 
+# The stop signal sent right after launch (no --ready, a traffic command that ends at once)
+# may reach the workload before its exec: it must act there, not be taken by the recorder's
+# handlers copied into the child and lost (the workload would then live until SIGKILL).
+late = []
+for i in range(20):
+    p = record('-q', '-o', path(f'early-stop-{i}.json'), '--traffic', 'true', '--stop-timeout', '30', '--', 'sleep', '30')
+    if p.returncode != 0 or 'did not stop' in p.stderr:
+        late.append(f'{i}: exit {p.returncode}: {p.stderr.strip()}')
+check('a stop signal sent before the workload runs its command still stops it', not late, '; '.join(late[:3]))
+
 print(f"{len(failures)} failed" if failures else "all lifecycle cases passed")
 sys.exit(1 if failures else 0)
