@@ -187,7 +187,7 @@ int cmd_explain(const Args& args) {
   for (const auto& f : files) {
     std::string name = f == "-" ? "<stdin>" : f;
     names.push_back(name);
-    audit::ParsedLog log = audit::parse_log(read_input_file(f), name);
+    audit::ParsedLog log = audit::parse_log(read_file(f), name);
     if (!quiet && log.not_audit > 0)
       std::cerr << fmt::format("syscribe explain: {}: skipped {} line{} that {} no audit record (first: line {})\n",
                                name, log.not_audit, log.not_audit == 1 ? "" : "s",

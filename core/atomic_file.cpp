@@ -65,6 +65,10 @@ std::string read_file(const std::string& path) {
   if (path == "-") {
     return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
   }
+  // ifstream opens a directory and reads nothing: every reader would then call it empty
+  // or malformed JSON.
+  struct stat st {};
+  if (stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) throw Error(fmt::format("{}: is a directory", path));
   std::ifstream in(path, std::ios::binary);
   if (!in) throw system_error(fmt::format("cannot read {}", path), errno);
   std::ostringstream ss;

@@ -11,7 +11,7 @@ namespace syscribe {
 // Throws Error naming the path and errno text; the old file is left as it was.
 void write_file_atomic(const std::string& path, std::string_view content);
 
-// Reads a whole file ("-" reads stdin). Throws Error naming the path.
+// Reads a whole file ("-" reads stdin). Throws Error naming the path, also for a directory.
 std::string read_file(const std::string& path);
 
 // Checks early (before a long recording) that `path` can be created or replaced.

@@ -9,13 +9,6 @@
 
 namespace syscribe {
 
-std::string read_input_file(const std::string& path) {
-  struct stat st {};
-  if (path != "-" && stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
-    throw Error(fmt::format("{}: is a directory", path));
-  return read_file(path);
-}
-
 nlohmann::json parse_json_text(const std::string& text, const std::string& file) {
   try {
     return nlohmann::json::parse(text);

@@ -9,10 +9,6 @@
 
 namespace syscribe {
 
-// Reads an input file whole ("-": stdin) as read_file() does; a directory is an Error
-// "PATH: is a directory" rather than an empty or unreadable file.
-std::string read_input_file(const std::string& path);
-
 // Parses `text` read from `file`; a syntax error throws Error "FILE:LINE:COL: message".
 nlohmann::json parse_json_text(const std::string& text, const std::string& file);
 

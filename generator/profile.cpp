@@ -359,7 +359,7 @@ Profile parse_profile_text(const std::string& text, const std::string& file) {
 
 Profile read_profile(const std::string& path) {
   std::string name = path == "-" ? "<stdin>" : path;
-  return parse_profile_text(read_input_file(path), name);
+  return parse_profile_text(read_file(path), name);
 }
 
 std::string reason_annotation(std::string_view syscall) { return fmt::format("{}{}", kReasonPrefix, syscall); }

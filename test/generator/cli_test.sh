@@ -27,6 +27,11 @@ nothing_written() {
 # Bad input: clear one-line errors, exit 1 or 2, nothing written.
 expect 1 '^syscribe generate: data/malformed.evidence.json:3:18: invalid JSON' $S generate data/malformed.evidence.json -o "$T/a.json"
 nothing_written "$T/a.json"
+# A directory where a file belongs: named as such, not as empty or malformed JSON.
+expect 1 '^syscribe generate: data: is a directory$' $S generate data -o "$T/a.json"
+nothing_written "$T/a.json"
+expect 1 '^syscribe merge: data: is a directory$' $S merge data/webapp.evidence.json data -o "$T/a.json"
+nothing_written "$T/a.json"
 expect 1 'data/bad-version.evidence.json: \$\.version: unsupported evidence version 99' $S generate data/bad-version.evidence.json -o "$T/a.json"
 nothing_written "$T/a.json"
 expect 1 'data/unknown-syscall.evidence.json: \$\.processes\[0\]\.phases\.startup\.x86_64\.frobnicate: unknown syscall "frobnicate"' $S generate data/unknown-syscall.evidence.json -o "$T/a.json"
