@@ -1,10 +1,7 @@
 #include "core/json_read.h"
 
-#include <sys/stat.h>
-
 #include <fmt/format.h>
 
-#include "core/atomic_file.h"
 #include "core/error.h"
 
 namespace syscribe {
