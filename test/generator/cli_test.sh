@@ -8,21 +8,8 @@ L=${2:-}
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 fail=0
-# expect RC PATTERN CMD...: runs CMD, checks its exit status and that stderr+stdout match PATTERN.
-expect() {
-  local rc=$1 pat=$2
-  shift 2
-  out=$("$@" 2>&1)
-  got=$?
-  if [ "$got" != "$rc" ] || ! grep -qE -- "$pat" <<<"$out"; then
-    echo "FAIL: $* -> $got (want $rc, /$pat/):"
-    echo "$out" | head -5
-    fail=1
-  fi
-}
-nothing_written() {
-  if [ -e "$1" ]; then echo "FAIL: $1 was written"; fail=1; fi
-}
+# shellcheck source=expect.sh
+. "$(dirname "$0")/expect.sh"
 
 # Bad input: clear one-line errors, exit 1 or 2, nothing written.
 expect 1 '^syscribe generate: data/malformed.evidence.json:3:18: invalid JSON' $S generate data/malformed.evidence.json -o "$T/a.json"

@@ -8,29 +8,8 @@ S=$1
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 fail=0
-# expect RC PATTERN CMD...: runs CMD, checks its exit status and that stderr+stdout match PATTERN.
-expect() {
-  local rc=$1 pat=$2
-  shift 2
-  out=$("$@" 2>&1)
-  got=$?
-  if [ "$got" != "$rc" ] || ! grep -qE -- "$pat" <<<"$out"; then
-    echo "FAIL: $* -> $got (want $rc, /$pat/):"
-    echo "$out" | head -5
-    fail=1
-  fi
-}
-# lacks PATTERN CMD...: the output of CMD (any exit status) does not match PATTERN.
-lacks() {
-  local pat=$1
-  shift
-  out=$("$@" 2>&1)
-  if grep -qE -- "$pat" <<<"$out"; then
-    echo "FAIL: $* printed /$pat/:"
-    grep -E -- "$pat" <<<"$out" | head -3
-    fail=1
-  fi
-}
+# shellcheck source=expect.sh
+. "$(dirname "$0")/expect.sh"
 
 # Evidence in which the application called unshare(CLONE_NEWUTS), and the decision allowing it.
 python3 - data/webapp.evidence.json "$T/ev.json" <<'PY'

@@ -8,9 +8,10 @@ asserted are generous upper bounds.
 Usage: lifecycle_test.py SYSCRIBE SIGFD_SERVER"""
 import json, os, signal, socket, subprocess, sys, tempfile, time
 
+from phase_lib import check, failures, free_port, phase_calls
+
 S, SIGFD = sys.argv[1:3]
 T = tempfile.mkdtemp(prefix='syscribe-lifecycle-')
-failures = []
 # Traffic commands sleep for a time no other run of this test uses: leftovers are found by argv.
 MARK = os.getpid()
 
@@ -20,12 +21,6 @@ def serve(name, before=''):
     the --ready that holds once its traps are set: (ready, argv)."""
     up = os.path.join(T, name + '.up')
     return f'file:{up}', ['sh', '-c', f'trap "" HUP; trap "exit 0" TERM; {before}touch {up}; while :; do sleep 0.05; done']
-
-
-def check(what, ok, why=''):
-    print(f"{'ok  ' if ok else 'FAIL'} {what}{'' if ok else ': ' + why}", flush=True)
-    if not ok:
-        failures.append(what)
 
 
 def path(name):
@@ -51,15 +46,6 @@ def marks(ev):
     return [(m['phase'], m['source']) for m in ev['recordings'][0]['marks']] if ev else []
 
 
-def phase_calls(ev):
-    out = {}
-    for p in ev['processes'] if ev else []:
-        for phase, arches in p['phases'].items():
-            for m in arches.values():
-                out.setdefault(phase, set()).update(m)
-    return out
-
-
 def procs_running(argv):
     """Pids of live (non-zombie) processes whose argv starts with `argv`."""
     found = []
@@ -83,14 +69,6 @@ def wait_for(cond, seconds=30):
             return True
         time.sleep(0.02)
     return cond()
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(('127.0.0.1', 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 # 1, 4. The workload exits while the traffic runs (with each kind of readiness): a clear

@@ -4,35 +4,12 @@ its configuration on SIGHUP and removes its pid file on SIGTERM) through ready, 
 reload and stop, and the evidence keeps each phase's calls apart. A workload that never
 becomes ready fails with the timeout error and still leaves its evidence.
 Usage: phases_test.py SYSCRIBE WEBHOOK TRAFFIC_SH"""
-import json, os, socket, subprocess, sys, tempfile, time
+import json, os, subprocess, sys, tempfile, time
+
+from phase_lib import check, failures, free_port, phase_calls
 
 S, WEBHOOK, TRAFFIC = sys.argv[1:4]
 T = tempfile.mkdtemp(prefix='syscribe-phases-')
-failures = []
-
-
-def check(what, ok, why=''):
-    print(f"{'ok  ' if ok else 'FAIL'} {what}{'' if ok else ': ' + why}", flush=True)
-    if not ok:
-        failures.append(what)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(('127.0.0.1', 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def phase_calls(ev):
-    out = {}
-    for p in ev['processes']:
-        for phase, arches in p['phases'].items():
-            for m in arches.values():
-                out.setdefault(phase, set()).update(m)
-    return out
-
 
 port = free_port()
 cfg = os.path.join(T, 'webhook.json')
