@@ -76,7 +76,6 @@ int cmd_record(const Args& args) {
       ("results", "also stop at syscall exit and record error results (about twice the cost)")
       ("checkpoint", po::value<double>(), "write the evidence every SECONDS while recording")
       ("mode", po::value<std::string>()->default_value("auto"), "auto, seccomp or ptrace-syscall")
-      ("control", po::value<std::string>(), "control socket for 'syscribe mark' (default: $XDG_RUNTIME_DIR or /tmp, syscribe-PID.sock; printed at start); refused if it exists and is not a stale socket")
       ("profile", po::value<std::string>(), "also generate a profile from the evidence (as 'syscribe generate EVIDENCE -o PROFILE')")
       ("review", po::value<std::string>(), "with --profile: review decisions to apply (see 'syscribe generate --help')")
       ("stacks", "keep where the first call of each high-risk syscall came from (function and library), per process and phase")
@@ -174,10 +173,7 @@ int cmd_record(const Args& args) {
   tracer::Recorder rec(std::move(ro));
   recorder = &rec;
   // The socket exists before the workload starts, which inherits its path.
-  std::string control = p.vm.count("control") ? p.vm["control"].as<std::string>() : tracer::default_control_path();
-  tracer::ControlSocket control_socket(control, rec.phases());
-  setenv(tracer::kControlEnv, control.c_str(), 1);
-  if (!quiet) std::cerr << fmt::format("syscribe record: control socket {} (syscribe mark --control {} PHASE)\n", control, control);
+  auto control_socket = open_control_socket(p.vm, rec.phases(), "record");
   // The recorder restores SIGALRM (its wake-up) when its loop ends; ignored here, a wake-up
   // the lifecycle driver asks for just then cannot kill us.
   signal(SIGALRM, SIG_IGN);

@@ -212,6 +212,7 @@ int cmd_run(const Args& args) {
   PhaseOrder phase_order;
   std::string started = utc_now_iso();
 
+  auto control_socket = open_control_socket(p.vm, clock, "run");
   tracer::NotifySupervisor sup(path, p.command, std::move(bpf), filter_flags(profile));
   if (watch.tap) sup.redirect_output(watch.tap->child_stdout(), watch.tap->child_stderr());
   // Like a shell waiting for a foreground job: Ctrl-C and Ctrl-\ from the terminal reach the

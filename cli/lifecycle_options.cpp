@@ -34,7 +34,19 @@ void add_lifecycle_options(po::options_description& opts) {
       ("reload-traffic", po::value<std::string>(), "with --reload: run this instead of --traffic after the reload")
       ("reload-signal", po::value<std::string>()->default_value("HUP"), "the signal that makes the workload reload")
       ("stop-signal", po::value<std::string>()->default_value("TERM"), "the signal that stops the workload")
-      ("stop-timeout", po::value<double>()->default_value(10), "seconds to wait after the stop signal before SIGKILL to the whole process tree");
+      ("stop-timeout", po::value<double>()->default_value(10), "seconds to wait after the stop signal before SIGKILL to the whole process tree")
+      ("control", po::value<std::string>(), "control socket for 'syscribe mark' (default: $XDG_RUNTIME_DIR or /tmp, syscribe-PID.sock; printed at start); refused if it exists and is not a stale socket");
+}
+
+std::unique_ptr<tracer::ControlSocket> open_control_socket(const po::variables_map& vm, tracer::PhaseClock& clock,
+                                                           const std::string& command_name) {
+  std::string path = vm.count("control") ? vm["control"].as<std::string>() : tracer::default_control_path();
+  auto socket = std::make_unique<tracer::ControlSocket>(path, clock);
+  setenv(tracer::kControlEnv, path.c_str(), 1);
+  if (!vm.count("quiet"))
+    std::cerr << fmt::format("syscribe {}: control socket {} (syscribe mark --control {} PHASE)\n", command_name, path,
+                             path);
+  return socket;
 }
 
 tracer::LifecyclePlan lifecycle_plan(const po::variables_map& vm) {

@@ -7,6 +7,7 @@
 
 #include "cli/options.h"
 #include "syscalls-tables/syscalls.h"
+#include "tracer/control_socket.h"
 #include "tracer/lifecycle.h"
 #include "tracer/output_tap.h"
 
@@ -22,6 +23,11 @@ tracer::LifecyclePlan lifecycle_plan(const po::variables_map& vm);
 // otherwise the workload's status.
 int lifecycle_exit(const tracer::LifecyclePlan& plan, const std::string& failure, int workload_status,
                    const std::string& command_name);
+// The control socket for `syscribe mark` (--control or the default path), served until
+// the result is destroyed; the workload and the traffic inherit its path in
+// $SYSCRIBE_CONTROL. Announced on stderr unless vm has "quiet". Call before launching.
+std::unique_ptr<tracer::ControlSocket> open_control_socket(const po::variables_map& vm, tracer::PhaseClock& clock,
+                                                           const std::string& command_name);
 // What a command wires into its launcher for the readiness the workload signals itself.
 struct ReadyWatch {
   const sys::SyscallInfo* syscall = nullptr;  // --ready syscall:NAME

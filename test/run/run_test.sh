@@ -149,4 +149,15 @@ wait $run_pid; rc=$?
 set -e
 [ $rc -eq 9 ] || fail "SIGINT to syscribe run: exit $rc, expected the workload's 9: $(cat "$T/e10")"
 
+# syscribe mark works under run as under record: the workload inherits $SYSCRIBE_CONTROL, and
+# a call after its mark is reported in the marked phase; the socket is announced.
+set +e
+"$S" run --profile "$T/deny-uname.json" --control "$T/run.sock" -- sh -c "uname; '$S' mark maintenance && uname" \
+  >/dev/null 2>"$T/e11"; rc=$?
+set -e
+phases=$(grep -Eo "^  uname +x1 .* in phase [a-z]+" "$T/e11" | sed 's/.* in phase //' | tr '\n' ' ')
+[ "$phases" = "run maintenance " ] || fail "mark under run: phases '$phases' (exit $rc): $(cat "$T/e11")"
+grep -q "syscribe run: control socket $T/run.sock" "$T/e11" || fail "run does not announce its control socket: $(cat "$T/e11")"
+[ ! -e "$T/run.sock" ] || fail "run left its control socket behind"
+
 echo "run tests passed"
