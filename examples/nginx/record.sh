@@ -16,10 +16,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 nginx=${NGINX:-/usr/sbin/nginx}
 out=${1:-$here/out}
 
-if [ ! -x "$nginx" ]; then
-  echo "record.sh: $nginx is missing; install it: apt-get install nginx-light" >&2
-  exit 1
-fi
+need "$nginx" "install it: apt-get install nginx-light"
 
 example_dirs "$out"
 mkdir -p "$run/html"
@@ -36,12 +33,7 @@ EOF
 chmod 755 "$out" "$run" "$run/html"
 chmod 644 "$run/html/index.html"
 
-# Every output is named relative to $out, so the report names them without a temp path.
-cd "$out"
-evidence=nginx.evidence.json
-profile=nginx.json
-report=nginx.report.md
-rm -f "$evidence" "$profile" "$report"
+example_outputs nginx
 
 traffic="$(printf '%q %q >> %q 2>&1' "$here/traffic.sh" "$url" "$run/traffic.log")"
 echo "record.sh: recording $nginx on $url (logs: $run/nginx.log, $run/traffic.log)"

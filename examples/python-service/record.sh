@@ -16,10 +16,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 python=${PYTHON:-/usr/bin/python3}
 out=${1:-$here/out}
 
-if [ ! -x "$python" ]; then
-  echo "record.sh: $python is missing; install it: apt-get install python3" >&2
-  exit 1
-fi
+need "$python" "install it: apt-get install python3"
 
 example_dirs "$out"
 port=$(free_port)
@@ -28,12 +25,7 @@ url="http://127.0.0.1:$port"
 sed "s/\"port\": 8090/\"port\": $port/" "$here/service.json" > "$run/service.json"
 grep -q "\"port\": $port" "$run/service.json" || { echo "record.sh: no '\"port\": 8090' in $here/service.json" >&2; exit 1; }
 
-# Every output is named relative to $out, so the report names them without a temp path.
-cd "$out"
-evidence="python-service.evidence.json"
-profile="python-service.json"
-report="python-service.report.md"
-rm -f "$evidence" "$profile" "$report"
+example_outputs python-service
 
 # Before the reload: traffic with the shipped greeting, then a changed greeting in the
 # configuration that SIGHUP makes the service read. After it: the new greeting.

@@ -17,20 +17,13 @@ here=$(cd "$(dirname "$0")" && pwd)
 redis=${REDIS_SERVER:-/usr/bin/redis-server}
 out=${1:-$here/out}
 
-if [ ! -x "$redis" ] || ! command -v redis-cli > /dev/null; then
-  echo "record.sh: $redis or redis-cli is missing; install them: apt-get install redis-server redis-tools" >&2
-  exit 1
-fi
+need "$redis" "install it: apt-get install redis-server"
+need redis-cli "install it: apt-get install redis-tools"
 
 example_dirs "$out"   # no dump.rdb from an earlier run: startup then loads nothing
 port=$(free_port)
 
-# Every output is named relative to $out, so the report names them without a temp path.
-cd "$out"
-evidence=redis.evidence.json
-profile=redis.json
-report=redis.report.md
-rm -f "$evidence" "$profile" "$report"
+example_outputs redis
 
 traffic="$(printf '%q %q >> %q 2>&1' "$here/traffic.sh" "$port" "$run/traffic.log")"
 echo "record.sh: recording $redis on 127.0.0.1:$port (logs: $run/redis.log, $run/traffic.log)"
