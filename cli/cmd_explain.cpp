@@ -15,7 +15,6 @@
 #include "cli/options.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
-#include "core/json_read.h"
 #include "generator/audit_log.h"
 #include "generator/compile.h"
 #include "generator/profile.h"

@@ -128,9 +128,9 @@ std::string unreviewed_message(const Reviewed& r);
 std::string decisions_skeleton(const Reviewed& r, const std::vector<std::string>& inputs, const std::string& date);
 
 bool is_high_risk(sys::Risk r);
-std::string uses_text(const std::vector<Use>& uses);
+std::string uses_text(const std::vector<Use>& uses);  // "/usr/bin/app (startup, serving), /bin/sh (reload)"
 // A recorded call stack for people: "mount (libc.so.6) ← setup (libfoo.so) ← main (app)",
 // modules by file name, at most `max_frames` frames.
-std::string stack_text(const std::vector<std::string>& frames, size_t max_frames = 6);  // "/usr/bin/app (startup, serving), /bin/sh (reload)"
+std::string stack_text(const std::vector<std::string>& frames, size_t max_frames = 6);
 
 }  // namespace syscribe::gen

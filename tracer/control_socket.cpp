@@ -139,8 +139,8 @@ void send_mark(const std::string& path, const std::string& name) {
   if (name.empty()) throw usage_error("empty phase name");
   if (name.size() > kMaxPhaseName)
     throw usage_error(fmt::format("phase name too long ({} characters, at most {})", name.size(), kMaxPhaseName));
-  if (!valid_phase_name(name)) {
-    auto bad = std::find_if_not(name.begin(), name.end(), phase_char);
+  auto bad = std::find_if_not(name.begin(), name.end(), phase_char);
+  if (bad != name.end()) {
     throw usage_error(fmt::format("phase name '{}': character {} is not allowed (letters, digits, - _ . only)", name,
                                   bad - name.begin() + 1));
   }

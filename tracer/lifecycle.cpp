@@ -254,7 +254,6 @@ LifecycleDriver::LifecycleDriver(LifecyclePlan plan, LifecycleHooks hooks)
 LifecycleDriver::~LifecycleDriver() { end(std::nullopt); }
 
 void LifecycleDriver::finished(int workload_status) { end(workload_status); }
-void LifecycleDriver::finished() { end(std::nullopt); }
 
 void LifecycleDriver::end(std::optional<int> workload_status) {
   pid_t group = 0;

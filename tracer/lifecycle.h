@@ -125,7 +125,6 @@ class LifecycleDriver {
   // then SIGKILL once its shell has ended, or after a second) and joins the thread. Call before failure(). When the
   // workload went before the driver sent the stop signal, that is the failure.
   void finished(int workload_status);
-  void finished();  // the same, with no status known: no failure added
   // Empty when everything asked for succeeded; else what failed, for one line.
   const std::string& failure() const { return failure_; }
 

@@ -45,59 +45,15 @@ static long spin_ns = 0;
 static long migrations = 0;
 #define FOLLOW_EVERY 16
 
-/* Open /proc/TID/stat descriptors, kept per task so following costs one pread per stop.
- * A small open-addressed table keyed by tid; a slot is freed when its task exits. */
-#define STAT_SLOTS 4096
-static struct {
-  pid_t tid;
-  int fd;
-} stat_fds[STAT_SLOTS];
-
-static int stat_fd(pid_t tid) {
-  unsigned h = (unsigned)tid % STAT_SLOTS;
-  for (unsigned i = 0; i < STAT_SLOTS; i++, h = (h + 1) % STAT_SLOTS) {
-    if (stat_fds[h].tid == tid) return stat_fds[h].fd;
-    if (stat_fds[h].tid == 0) {
-      char path[64];
-      snprintf(path, sizeof path, "/proc/%d/stat", tid);
-      int fd = open(path, O_RDONLY | O_CLOEXEC);
-      if (fd < 0) return -1;
-      stat_fds[h].tid = tid;
-      stat_fds[h].fd = fd;
-      return fd;
-    }
-  }
-  return -1;
-}
-
-static void forget_task(pid_t tid) {
-  unsigned h = (unsigned)tid % STAT_SLOTS;
-  for (unsigned i = 0; i < STAT_SLOTS; i++, h = (h + 1) % STAT_SLOTS) {
-    if (stat_fds[h].tid == 0) return;
-    if (stat_fds[h].tid == tid) {
-      close(stat_fds[h].fd);
-      /* Re-insert the rest of the cluster so lookups never stop at the hole. */
-      stat_fds[h].tid = 0;
-      for (unsigned j = (h + 1) % STAT_SLOTS; stat_fds[j].tid != 0; j = (j + 1) % STAT_SLOTS) {
-        pid_t t = stat_fds[j].tid;
-        int f = stat_fds[j].fd;
-        stat_fds[j].tid = 0;
-        unsigned k = (unsigned)t % STAT_SLOTS;
-        while (stat_fds[k].tid != 0) k = (k + 1) % STAT_SLOTS;
-        stat_fds[k].tid = t;
-        stat_fds[k].fd = f;
-      }
-      return;
-    }
-  }
-}
-
 /* The CPU task `tid` last ran on (field 39 of /proc/TID/stat), or -1. */
 static int last_cpu(pid_t tid) {
-  int fd = stat_fd(tid);
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/stat", tid);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return -1;
   char buf[1024];
-  ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
   if (n <= 0) return -1;
   buf[n] = 0;
   char* p = strrchr(buf, ')'); /* comm may hold spaces and parentheses */
@@ -218,7 +174,6 @@ int main(int argc, char** argv) {
     }
     if (WIFEXITED(status) || WIFSIGNALED(status)) {
       if (pid == child) exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      if (placement == PLACE_FOLLOW) forget_task(pid);
       continue;
     }
     int sig = 0;
