@@ -6,9 +6,9 @@ Default mode: each round runs every workload under every variant in a shuffled o
 drift on a shared, noisy machine spreads over all variants), then the table reports
 medians, the ratios syscribe/native, syscribe/strace and syscribe/minitrace (the minimal
 one-stop seccomp tracer, bench/workloads/minitrace.c) with min-max spread, and the tracer's
-peak RSS. The server workload (nginx + wrk) reports requests per second instead. When
-`syscribe record --help` offers --known, the variant "syscribe --known" records each
-workload again with a full recording of it as the known evidence.
+peak RSS. The server workload (nginx + wrk) reports requests per second instead. The
+variant "syscribe --known" records each workload again with a full recording of it as the
+known evidence.
 
 Other modes (one at a time):
   --memory     recorder peak RSS for 10^5..10^7 getppid calls and a 1,000-process fork tree
@@ -59,11 +59,6 @@ def workloads(paths, scale):
     ]
 
 
-def has_known(paths):
-    out = subprocess.run([paths.syscribe, "record", "--help"], capture_output=True, text=True).stdout
-    return "--known" in out
-
-
 def variants(paths, tmp, known):
     ev = os.path.join(tmp, "ev.json")
     vs = {
@@ -72,10 +67,9 @@ def variants(paths, tmp, known):
         "strace -f -c": lambda w, cmd: ["strace", "-f", "-c", "-o", "/dev/null"] + cmd,
         "minitrace": lambda w, cmd: [paths.bin("minitrace")] + cmd,
         "syscribe": lambda w, cmd: [paths.syscribe, "record", "--quiet", "-o", ev, "--"] + cmd,
+        "syscribe --known": lambda w, cmd: ([paths.syscribe, "record", "--quiet", "--known", known[w],
+                                             "-o", ev, "--"] + cmd),
     }
-    if known is not None:
-        vs["syscribe --known"] = lambda w, cmd: ([paths.syscribe, "record", "--quiet", "--known", known[w],
-                                                  "-o", ev, "--"] + cmd)
     return vs
 
 
@@ -101,17 +95,15 @@ def overhead(args, paths):
         ws = [w for w in ws if any(w[0].startswith(p) for p in args.only.split(","))]
     command = lambda wname, cmd: srv.command() if wname == SERVER else cmd
 
-    known = None
-    if has_known(paths):
-        # A full recording of each workload, made once, is the known evidence of --known.
-        known = {}
-        for wname, cmd in ws:
-            known[wname] = os.path.join(tmp, f"known-{len(known)}.json")
-            full = [paths.syscribe, "record", "--quiet", "-o", known[wname], "--"] + command(wname, cmd)
-            if wname == SERVER:
-                srv.measure(full)
-            else:
-                run_measured(full, watch_rss=False)
+    # A full recording of each workload, made once, is the known evidence of --known.
+    known = {}
+    for wname, cmd in ws:
+        known[wname] = os.path.join(tmp, f"known-{len(known)}.json")
+        full = [paths.syscribe, "record", "--quiet", "-o", known[wname], "--"] + command(wname, cmd)
+        if wname == SERVER:
+            srv.measure(full)
+        else:
+            run_measured(full, watch_rss=False)
     vs = variants(paths, tmp, known)
     if args.variants:
         vs = {k: v for k, v in vs.items() if k in args.variants.split(",") or k == "native"}
