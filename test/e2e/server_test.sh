@@ -18,8 +18,9 @@ server="$3"
 runtime="${4:-podman}"
 here="$(cd "$(dirname "$0")" && pwd)"
 src="$(cd "$here/../.." && pwd)"
-skip() { echo "SKIP $server: $*" >&2; exit 77; }
-die() { echo "FAIL $server: $*" >&2; exit 1; }
+label=$server
+# shellcheck source=lib.sh
+. "$here/lib.sh"
 
 [ "$(id -u)" = 0 ] || skip "needs root (rootful podman, ptrace of a root server)"
 cache="$("$src/scripts/e2e-setup.sh" --servers | tail -n 1)"
@@ -31,7 +32,7 @@ command -v "$runtime" >/dev/null || skip "$runtime is not installed"
 work="$(mktemp -d /tmp/syscribe-e2e-$server.XXXXXX)"
 chmod 755 "$work"
 name="syscribe-e2e-$server-$runtime-$$"
-port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+port="$(free_port)"
 cleanup() {
   podman rm -f "$name" >/dev/null 2>&1
   case "$runtime" in crun|runc) "$runtime" delete -f "$name" >/dev/null 2>&1 ;; esac
@@ -87,13 +88,6 @@ CONF
   *) echo "usage: $0 SYSCRIBE PROBE nginx|redis" >&2; exit 2 ;;
 esac
 
-wait_port() {  # wait_port SECONDS: until the port accepts
-  for _ in $(seq $(($1 * 10))); do
-    (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && return 0
-    sleep 0.1
-  done
-  return 1
-}
 
 signal_recorded() {  # signal_recorded SIG: via the pid file, once written (nginx and redis write it after listen)
   for _ in $(seq 100); do
@@ -181,10 +175,7 @@ fi
 
 # 4. What the server never did is refused, with EPERM.
 out="$(exec_probe getpid unshare mount ptrace netlink clone-ns 2>&1)"
-fail=0
-for want in "getpid ok" "unshare EPERM" "mount EPERM" "ptrace EPERM" "netlink EPERM" "clone-ns EPERM"; do
-  grep -qx "$want" <<<"$out" || { echo "FAIL $server: probe expected '$want', got:" >&2; sed 's/^/  /' <<<"$out" >&2; fail=1; }
-done
+expect_lines "$out" "the probe" "getpid ok" "unshare EPERM" "mount EPERM" "ptrace EPERM" "netlink EPERM" "clone-ns EPERM"
 
 # 5. Graceful stop under the profile: the server exits 0 by itself.
 signal_server "$stop_signal"
@@ -194,9 +185,7 @@ wait_server || die "did not stop within 30 s of SIG$stop_signal"
 # Control: the same probes without the profile, same capabilities, succeed.
 control="$(timeout 60 podman run --rm --network none --cap-add SYS_ADMIN --cap-add SYS_PTRACE --security-opt seccomp=unconfined \
   -v "$probe:/probe:ro" --rootfs "$rootfs" /probe unshare mount ptrace netlink clone-ns 2>&1)"
-for want in "unshare ok" "mount ok" "ptrace ok" "netlink ok" "clone-ns ok"; do
-  grep -qx "$want" <<<"$control" || { echo "FAIL $server: control expected '$want', got:" >&2; sed 's/^/  /' <<<"$control" >&2; fail=1; }
-done
+expect_lines "$control" "the control run without a profile" "unshare ok" "mount ok" "ptrace ok" "netlink ok" "clone-ns ok"
 
 what="traffic and graceful stop"
 [ "$server" = nginx ] && what="traffic, reload and graceful stop"

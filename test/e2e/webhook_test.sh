@@ -22,8 +22,9 @@ probe="$(realpath "$3")"
 here="$(cd "$(dirname "$0")" && pwd)"
 src="$(cd "$here/../.." && pwd)"
 traffic_sh="$src/examples/webhook/traffic.sh"
-skip() { echo "SKIP webhook: $*" >&2; exit 77; }
-die() { echo "FAIL webhook: $*" >&2; exit 1; }
+label=webhook
+# shellcheck source=lib.sh
+. "$here/lib.sh"
 
 [ "$(id -u)" = 0 ] || skip "needs root (rootful podman)"
 command -v curl >/dev/null || skip "curl is not installed (traffic.sh needs it; scripts/setup.sh installs it)"
@@ -52,7 +53,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+port="$(free_port)"
 url="http://127.0.0.1:$port"
 token="e2e-token"
 pid_file="$work/webhook.pid"
@@ -67,13 +68,6 @@ cat > "$work/webhook.json" <<EOF
 }
 EOF
 
-wait_port() {  # wait_port SECONDS: until the port accepts
-  for _ in $(seq $(($1 * 10))); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
-    sleep 0.1
-  done
-  return 1
-}
 logs() { podman logs "$1" 2>&1; }
 wait_log() {  # wait_log CONTAINER TEXT: up to 10 s for a log line holding TEXT
   for _ in $(seq 100); do
@@ -94,9 +88,8 @@ start() {  # start NAME PROFILE: the webhook in podman under PROFILE, detached
 control="$(timeout 60 podman run --rm --network none --cap-add SYS_ADMIN --cap-add SYS_PTRACE \
   --security-opt seccomp=unconfined --rootfs "$rootfs" /probe getpid unshare mount ptrace netlink clone-ns 2>&1)"
 grep -qx "getpid ok" <<<"$control" || skip "podman cannot run a container here: $(tail -n 3 <<<"$control" | tr '\n' ' ')"
-for want in "unshare ok" "mount ok" "ptrace ok" "netlink ok" "clone-ns ok"; do
-  grep -qx "$want" <<<"$control" || die "control run without a profile expected '$want', got: $(tr '\n' ' ' <<<"$control")"
-done
+expect_lines "$control" "the control run without a profile" "unshare ok" "mount ok" "ptrace ok" "netlink ok" "clone-ns ok"
+[ "$fail" = 0 ] || exit 1
 
 # 1. Record outside any container; syscribe drives the lifecycle: ready, traffic, SIGHUP,
 # traffic again, SIGTERM.
@@ -123,7 +116,6 @@ sys.exit(0 if any(sys.argv[2] in r["names"] and r["action"] == "SCMP_ACT_ALLOW" 
 allows "$work/profile.json" fdatasync || die "the lifecycle profile does not allow fdatasync (accepted events sync it)"
 allows "$work/startup.json" fdatasync && die "the startup profile allows fdatasync: the tightness check below proves nothing"
 
-fail=0
 # 3. The same binary in the container under the profile, with the same traffic.
 start "$name" "$work/profile.json" || die "podman could not start the webhook: $(logs "$name" | tail -n 5)"
 wait_port 20 || die "did not listen in the container: $(logs "$name" | tail -n 5)"
@@ -136,9 +128,7 @@ stored="$(grep -cE '"evt-(serving|reloaded)-' "$work/events.jsonl")"
 
 # 4. What the webhook never did is refused, with EPERM.
 out="$(timeout 60 podman exec "$name" /probe getpid unshare mount ptrace netlink clone-ns 2>&1)"
-for want in "getpid ok" "unshare EPERM" "mount EPERM" "ptrace EPERM" "netlink EPERM" "clone-ns EPERM"; do
-  grep -qx "$want" <<<"$out" || { echo "FAIL webhook: probe expected '$want', got:" >&2; sed 's/^/  /' <<<"$out" >&2; fail=1; }
-done
+expect_lines "$out" "the probe" "getpid ok" "unshare EPERM" "mount EPERM" "ptrace EPERM" "netlink EPERM" "clone-ns EPERM"
 
 # 5. Graceful stop under the profile: SIGTERM, exit status 0, "stopped", pid file removed.
 [ -s "$pid_file" ] || { echo "FAIL webhook: no pid file in the container" >&2; fail=1; }
