@@ -2,7 +2,7 @@
 // ignored, rules equal to the default skipped, ...). Pure: the CLI prints the findings.
 #pragma once
 
-#include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -17,10 +17,10 @@ struct Finding {
 };
 
 struct LintOptions {
-  // Why each syscall is allowed, from review decisions kept beside the profile (syscall ->
-  // reason): a high-risk syscall allowed without a comment in the file is fine when the
-  // decisions say why.
-  std::map<std::string, std::string> reviewed;
+  // Syscalls the review decisions kept beside the profile allow (each with a stated reason):
+  // a high-risk syscall allowed without a comment in the file is fine when the decisions
+  // say why.
+  std::set<std::string> reviewed;
 };
 
 // Every finding, in profile order. Empty when the profile is clean. A high-risk syscall
