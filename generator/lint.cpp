@@ -92,8 +92,10 @@ std::vector<Finding> lint_profile(const Profile& p, const LintOptions& opts) {
       if (n == "clone3") {
         clone3_rule = true;
         if (allows)
-          out.push_back({np, "clone3 is allowed: its flags sit in memory seccomp cannot read, so namespace flags "
-                             "pass; return ENOSYS (errnoRet 38) and let glibc fall back to clone"});
+          out.push_back({np, fmt::format("clone3 is allowed: its flags sit in memory seccomp cannot read, so "
+                                         "namespace flags pass; return ENOSYS (errnoRet {}) and let glibc fall "
+                                         "back to clone",
+                                         ENOSYS)});
       }
       // Absent on a listed arch: a mistake when the name applies nowhere, or when it has
       // equivalents there (a profile recorded on x86_64 used on arm64) and none is allowed.
@@ -147,10 +149,10 @@ std::vector<Finding> lint_profile(const Profile& p, const LintOptions& opts) {
       }
     }
   }
-  if (!clone3_rule && def != 0x00050000u + ENOSYS)  // SCMP_ACT_ERRNO(ENOSYS)
+  if (!clone3_rule && def != action_value("SCMP_ACT_ERRNO", ENOSYS))
     out.push_back({"$.syscalls", fmt::format("no clone3 rule: clone3 gets the default ({}) and glibc falls back to "
-                                             "clone only on ENOSYS; add clone3 with SCMP_ACT_ERRNO and errnoRet 38",
-                                             describe_action(def))});
+                                             "clone only on ENOSYS; add clone3 with SCMP_ACT_ERRNO and errnoRet {}",
+                                             describe_action(def), ENOSYS)});
   return out;
 }
 
