@@ -123,7 +123,7 @@ SyscallStats read_stats(const JsonAt& j, const std::string& syscall) {
       // A number argument's values are numbers: anything else would leave the generator no
       // filter to build, so the call would be allowed with any value.
       const sys::ArgInfo* ai = info ? info->arg(name) : nullptr;
-      bool number = ai && ai->kind != sys::ArgKind::path && ai->kind != sys::ArgKind::str;
+      bool number = ai && !sys::is_string_kind(ai->kind);
       for (const auto& [v, _] : vals.object().items()) {
         if (number && !sys::parse_value("", v))
           vals.at(v).fail(fmt::format("\"{}\" is not a number: {} values of {} are written as hex (\"0x1a\")", v,

@@ -60,7 +60,7 @@ std::map<std::string, CallSummary> summarize(const ev::Evidence& e) {
             for (const auto& [v, _] : values) {
               std::string shown = v;
               const sys::ArgInfo* ai = info ? info->arg(arg) : nullptr;
-              if (ai && ai->kind != sys::ArgKind::path && ai->kind != sys::ArgKind::str)
+              if (ai && !sys::is_string_kind(ai->kind))
                 if (auto n = sys::parse_value("", v)) shown = sys::decode_value(ai->xlat, ai->kind, *n);
               s.args[arg].insert(shown);
             }

@@ -40,8 +40,6 @@ std::vector<TailRow> tail_rows(const std::string& tsv) {
 
 std::string value_name(const sys::ArgInfo& a, uint64_t v) { return sys::decode_value(a.xlat, a.kind, v); }
 
-bool is_string_kind(sys::ArgKind k) { return k == sys::ArgKind::path || k == sys::ArgKind::str; }
-
 // Argument filters for one syscall from the values recorded for it. An argument whose values
 // were not recorded (or not parseable) gets no filter, with a warning: allowing it
 // unconditionally is the only choice that does not break the workload.
@@ -251,7 +249,7 @@ Policy build_policy(const ev::Evidence& ev, const PolicyOptions& opts) {
       const sys::ArgInfo* ai = info->arg(arg);
       for (const auto& [text, n] : values) {
         std::string shown = text;
-        if (ai && !is_string_kind(ai->kind))
+        if (ai && !sys::is_string_kind(ai->kind))
           if (auto v = sys::parse_value("", text)) shown = value_name(*ai, *v);
         e.arg_values[arg][shown] += n;
       }

@@ -57,8 +57,6 @@ void for_uses(const ev::Evidence& ev, const std::string& syscall, const std::vec
     }
 }
 
-bool is_number_kind(const sys::ArgInfo& a) { return a.kind != sys::ArgKind::path && a.kind != sys::ArgKind::str; }
-
 // The bits of an argument a filter compares (as filters_from in policy.cpp builds them).
 uint64_t filter_mask(const sys::ArgInfo& a) {
   return a.use == sys::ArgUse::mask ? a.mask : (a.is32 ? 0xffffffffull : ~0ull);
@@ -77,7 +75,7 @@ void pending_evidence(const ev::Evidence& ev, Unreviewed& u) {
       const sys::ArgInfo* ai = info ? info->arg(arg) : nullptr;
       for (const auto& [text, n] : values) {
         std::string shown = text;
-        if (ai && is_number_kind(*ai))
+        if (ai && !sys::is_string_kind(ai->kind))
           if (auto v = sys::parse_value("", text)) shown = sys::decode_value(ai->xlat, ai->kind, *v);
         u.arg_values[arg][shown] += n;
       }

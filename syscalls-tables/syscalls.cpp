@@ -140,6 +140,8 @@ std::optional<Risk> parse_risk(std::string_view text) {
 
 bool is_32bit(ArgKind, bool declared_32bit) { return declared_32bit; }
 
+bool is_string_kind(ArgKind kind) { return kind == ArgKind::path || kind == ArgKind::str; }
+
 const ArgInfo* SyscallInfo::arg(std::string_view arg_name) const {
   for (const ArgInfo& a : args)
     if (a.name == arg_name) return &a;

@@ -62,6 +62,9 @@ enum class ArgKind : uint8_t {
 // Whether the argument lives in a 32-bit C type (int, unsigned, pid_t, ...): seccomp
 // compares all six arguments as 64-bit values, and the upper half may hold garbage.
 bool is_32bit(ArgKind kind, bool declared_32bit);
+// Whether the argument is a C string (a path or other text): recorded as text, never
+// compared by seccomp, which sees only the pointer. Every other kind is a number.
+bool is_string_kind(ArgKind kind);
 
 // What the recorder and the generator do with an argument.
 enum class ArgUse : uint8_t {

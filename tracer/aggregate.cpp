@@ -12,8 +12,6 @@ constexpr uint64_t kDirectLimit = 2048;
 
 size_t arch_index(sys::Arch a) { return static_cast<size_t>(a); }
 
-bool is_string_kind(sys::ArgKind k) { return k == sys::ArgKind::path || k == sys::ArgKind::str; }
-
 }  // namespace
 
 Identity& Aggregator::identity(const std::string& exe, const std::string& comm) {
