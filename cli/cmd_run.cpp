@@ -252,8 +252,11 @@ int cmd_run(const Args& args) {
       verdict = verdicts.evaluate(*n.arch, static_cast<int64_t>(n.nr), n.args);
     }
     uint32_t action = verdict & SECCOMP_RET_ACTION_FULL;
-    // Whether the caller is the main process costs a /proc read: only while a wait is open.
-    if (watch.syscall && n.arch && watch.event->armed() && tracer::read_task_status(n.pid).tgid == sup.pid())
+    // Whether the caller is the main process costs a /proc read: only for the watched call
+    // while a wait is open.
+    if (watch.syscall && n.arch && watch.event->armed() &&
+        sys::find(*n.arch, static_cast<int64_t>(n.nr)) == watch.syscall &&
+        tracer::read_task_status(n.pid).tgid == sup.pid())
       watch.main_syscall(*n.arch, n.nr, phase_now);
     switch (action) {
       case SECCOMP_RET_ALLOW:
