@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <tuple>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -41,10 +42,14 @@ std::set<std::string> Evidence::arch_names() const {
 }
 
 void merge_stats(SyscallStats& into, const SyscallStats& from) {
+  // The stack is the first call's: keep the one of the side that called first (ties: the
+  // smaller stack), so merge(a, b) and merge(b, a) agree.
   if (into.count == 0) {
     into.first = from.first;
     into.last = from.last;
+    into.stack = from.stack;
   } else if (from.count != 0) {
+    if (std::tie(from.first, from.stack) < std::tie(into.first, into.stack)) into.stack = from.stack;
     into.first = std::min(into.first, from.first);
     into.last = std::max(into.last, from.last);
   }
@@ -52,7 +57,6 @@ void merge_stats(SyscallStats& into, const SyscallStats& from) {
   for (const auto& [arg, values] : from.args)
     for (const auto& [v, n] : values) into.args[arg][v] += n;
   for (const auto& [e, n] : from.errors) into.errors[e] += n;
-  if (into.stack.empty()) into.stack = from.stack;
 }
 
 void merge_into(Evidence& into, const Evidence& from) {

@@ -73,6 +73,27 @@ TEST_CASE("merge is commutative and associative", "[evidence]") {
   CHECK(ev::dump_evidence(merged({a, merged({b, c})})) == abc);
 }
 
+TEST_CASE("merge keeps the stack of the earlier call whichever side comes first", "[evidence]") {
+  auto stack_of = [](const ev::Evidence& e) {
+    return e.processes.at({"/bin/app", "app"}).phases.at("startup").at("x86_64").at("openat").stack;
+  };
+  auto set_stack = [](ev::Evidence& e, std::vector<std::string> frames) {
+    e.processes.at({"/bin/app", "app"}).phases["startup"]["x86_64"]["openat"].stack = std::move(frames);
+  };
+  auto late = sample("/bin/app", 2, 0.5, "0x2");
+  auto early = sample("/bin/app", 3, 0.25, "0x1");
+  set_stack(late, {"openat (libc.so.6)", "late (app)"});
+  set_stack(early, {"openat (libc.so.6)", "early (app)"});
+  CHECK(stack_of(merged({late, early})) == std::vector<std::string>{"openat (libc.so.6)", "early (app)"});
+  CHECK(ev::dump_evidence(merged({late, early})) == ev::dump_evidence(merged({early, late})));
+
+  // Same first call time: the smaller stack wins, both ways.
+  auto tie = sample("/bin/app", 4, 0.25, "0x1");
+  set_stack(tie, {"openat (libc.so.6)", "another (app)"});
+  CHECK(stack_of(merged({early, tie})) == std::vector<std::string>{"openat (libc.so.6)", "another (app)"});
+  CHECK(ev::dump_evidence(merged({early, tie})) == ev::dump_evidence(merged({tie, early})));
+}
+
 TEST_CASE("malformed evidence is refused with the file and JSON path", "[evidence]") {
   auto j = ev::to_json(sample("/bin/app", 1, 0, "0x1"));
   j["processes"][0]["phases"]["startup"]["x86_64"]["openat"]["count"] = "many";
