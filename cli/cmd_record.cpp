@@ -151,7 +151,7 @@ int cmd_record(const Args& args) {
   auto phase_now = [&recorder] { return recorder->phases().current_name(); };
   ReadyWatch watch = ready_watch(life, phase_now);
   if (watch.syscall)
-    ro.on_main_syscall = [&watch, phase_now](const tracer::SyscallStop& s) { watch.main_syscall(s.arch, s.nr, phase_now); };
+    ro.on_main_syscall = [&watch](const tracer::SyscallStop& s) { watch.main_syscall(s.arch, s.nr); };
   if (watch.tap) {
     ro.stdout_fd = watch.tap->child_stdout();
     ro.stderr_fd = watch.tap->child_stderr();

@@ -257,7 +257,7 @@ int cmd_run(const Args& args) {
     if (watch.syscall && n.arch && watch.event->armed() &&
         sys::find(*n.arch, static_cast<int64_t>(n.nr)) == watch.syscall &&
         tracer::read_task_status(n.pid).tgid == sup.pid())
-      watch.main_syscall(*n.arch, n.nr, phase_now);
+      watch.main_syscall(*n.arch, n.nr);
     switch (action) {
       case SECCOMP_RET_ALLOW:
       case SECCOMP_RET_LOG:

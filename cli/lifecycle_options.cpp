@@ -77,6 +77,7 @@ ReadyWatch ready_watch(const tracer::LifecyclePlan& plan, std::function<std::str
     if (!w.syscall->exists_on(sys::host_arch()))
       std::cerr << fmt::format("syscribe: warning: --ready {}: {} has no number on {}\n", plan.ready->text,
                                plan.ready->syscall, sys::arch_name(sys::host_arch()));
+    w.phase = std::move(phase);
   } else {
     w.tap = std::make_unique<tracer::OutputTap>(plan.ready->pattern, plan.ready->event, std::move(phase));
   }

@@ -33,9 +33,11 @@ struct ReadyWatch {
   const sys::SyscallInfo* syscall = nullptr;  // --ready syscall:NAME
   std::unique_ptr<tracer::OutputTap> tap;      // --ready log:REGEX
   std::shared_ptr<tracer::ReadyEvent> event;
+  std::function<std::string()> phase;          // names the current phase for syscall:NAME
 
-  // For syscall:NAME: note a call of `nr` on `arch` by the main process in `phase`.
-  void main_syscall(sys::Arch arch, uint64_t nr, const std::function<std::string()>& phase) const {
+  // For syscall:NAME: note a call of `nr` on `arch` by the main process. Once readiness is
+  // met this only tests armed().
+  void main_syscall(sys::Arch arch, uint64_t nr) const {
     if (syscall && event->armed() && sys::find(arch, static_cast<int64_t>(nr)) == syscall) event->note(phase());
   }
 };
