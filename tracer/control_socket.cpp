@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "core/error.h"
+#include "tracer/lifecycle.h"
 #include "tracer/phase_clock.h"
 
 namespace syscribe::tracer {
@@ -35,15 +36,6 @@ bool phase_char(char c) { return isalnum(static_cast<unsigned char>(c)) || c == 
 
 bool valid_phase_name(const std::string& n) {
   return !n.empty() && n.size() <= kMaxPhaseName && std::all_of(n.begin(), n.end(), phase_char);
-}
-
-// True when something accepts a connection at `path` (a live recording's socket).
-bool answers(const sockaddr_un& a) {
-  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return false;
-  bool ok = connect(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0;
-  close(fd);
-  return ok;
 }
 
 // Reads one line (without the newline) within a second; "" on timeout or error.
@@ -78,9 +70,9 @@ ControlSocket::ControlSocket(std::string path, PhaseClock& clock) : path_(std::m
   struct stat st {};
   if (lstat(path_.c_str(), &st) == 0) {
     // Only a socket left by a recorder that was killed is replaced.
-    std::string why = !S_ISSOCK(st.st_mode) ? "exists and is not a socket"
-                      : answers(a)          ? "another recording is listening on it"
-                                            : "";
+    std::string why = !S_ISSOCK(st.st_mode)  ? "exists and is not a socket"
+                      : unix_connects(path_) ? "another recording is listening on it"
+                                             : "";
     if (!why.empty()) {
       close(listen_fd_);
       throw usage_error(fmt::format("control socket {}: {}; give another path with --control", path_, why));

@@ -78,6 +78,9 @@ Readiness parse_readiness(const std::string& spec);
 // `*cancel` becomes true (false).
 bool wait_ready(const Readiness& r, double timeout, const volatile bool* cancel);
 
+// True when something accepts a stream connection on the unix socket at `path`.
+bool unix_connects(const std::string& path);
+
 // Runs `/bin/sh -c command` untraced and returns its wait status (as waitpid gives it).
 // The shell runs as a grandchild, so the tracer's waitpid(-1) never reaps it; the status
 // comes back over a pipe. stdin is /dev/null; stdout and stderr are ours; signal
