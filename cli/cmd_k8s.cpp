@@ -86,7 +86,7 @@ int cmd_k8s(const Args& args) {
     arches.insert(arches.end(), entry.sub_architectures.begin(), entry.sub_architectures.end());
   }
   for (const auto& a : arches)
-    if (!gen::valid_scmp_arch(a) && !sys::parse_arch(a))
+    if (!sys::is_scmp_arch_name(a))
       throw Error(fmt::format("{}: unknown architecture \"{}\": runc and crun refuse the profile", input, a));
   // An arch newer than this machine's libseccomp (loongarch64 before 2.6) is left to the node's.
   auto checkable = [&](const std::string& a) {

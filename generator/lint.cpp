@@ -31,13 +31,14 @@ std::vector<Finding> lint_profile(const Profile& p, const LintOptions& opts) {
 
   // Architectures.
   auto check_arch = [&](const std::string& name, const std::string& where) {
-    auto a = sys::parse_arch(name);
-    if (!a) {
-      // A libseccomp arch the tables do not cover (SCMP_ARCH_MIPS64) is valid: runtimes
-      // load it, and nothing here can check it.
-      if (!valid_scmp_arch(name)) out.push_back({where, fmt::format("unknown architecture \"{}\"", name)});
+    if (!sys::is_scmp_arch_name(name)) {
+      out.push_back({where, fmt::format("unknown architecture \"{}\"", name)});
       return;
     }
+    // A libseccomp arch the tables do not cover (SCMP_ARCH_MIPS64) is valid: runtimes load
+    // it, and nothing here can check it.
+    auto a = sys::parse_arch(name);
+    if (!a) return;
     if (native_of(*a) != *a)
       out.push_back({where, fmt::format("compat arch {} listed: it opens that arch's whole syscall table ({}); list it "
                                         "only if the workload uses it",
@@ -46,7 +47,7 @@ std::vector<Finding> lint_profile(const Profile& p, const LintOptions& opts) {
   for (size_t i = 0; i < p.architectures.size(); ++i)
     check_arch(p.architectures[i], fmt::format("$.architectures[{}]", i));
   for (size_t i = 0; i < p.arch_map.size(); ++i) {
-    if (!sys::parse_arch(p.arch_map[i].architecture) && !valid_scmp_arch(p.arch_map[i].architecture))
+    if (!sys::is_scmp_arch_name(p.arch_map[i].architecture))
       out.push_back({fmt::format("$.archMap[{}].architecture", i),
                      fmt::format("unknown architecture \"{}\"", p.arch_map[i].architecture)});
     for (size_t j = 0; j < p.arch_map[i].sub_architectures.size(); ++j)

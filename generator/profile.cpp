@@ -36,20 +36,6 @@ constexpr std::string_view kFlags[] = {"SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FIL
                                        "SECCOMP_FILTER_FLAG_SPEC_ALLOW",
                                        "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"};
 
-// libseccomp's arch names (the OCI runtime-spec lists the same), whether or not
-// syscalls-tables covers the arch.
-constexpr std::string_view kScmpArches[] = {
-    "SCMP_ARCH_X86",     "SCMP_ARCH_X86_64",     "SCMP_ARCH_X32",
-    "SCMP_ARCH_ARM",     "SCMP_ARCH_AARCH64",
-    "SCMP_ARCH_MIPS",    "SCMP_ARCH_MIPS64",     "SCMP_ARCH_MIPS64N32",
-    "SCMP_ARCH_MIPSEL",  "SCMP_ARCH_MIPSEL64",   "SCMP_ARCH_MIPSEL64N32",
-    "SCMP_ARCH_PPC",     "SCMP_ARCH_PPC64",      "SCMP_ARCH_PPC64LE",
-    "SCMP_ARCH_S390",    "SCMP_ARCH_S390X",
-    "SCMP_ARCH_PARISC",  "SCMP_ARCH_PARISC64",
-    "SCMP_ARCH_RISCV64", "SCMP_ARCH_LOONGARCH64", "SCMP_ARCH_M68K",
-    "SCMP_ARCH_SH",      "SCMP_ARCH_SHEB",
-};
-
 constexpr std::string_view kReasonPrefix = "syscribe.dev/reason.";
 
 constexpr std::string_view kSpoApiVersion = "security-profiles-operator.x-k8s.io/v1beta1";
@@ -377,10 +363,6 @@ std::vector<UnknownName> unknown_syscalls(const Profile& p) {
       if (!sys::find(p.syscalls[i].names[j]))
         out.push_back({fmt::format("$.syscalls[{}].names[{}]", i, j), p.syscalls[i].names[j]});
   return out;
-}
-
-bool valid_scmp_arch(std::string_view name) {
-  return std::find(std::begin(kScmpArches), std::end(kScmpArches), name) != std::end(kScmpArches);
 }
 
 json profile_json(const Profile& p, Format f) {

@@ -91,10 +91,6 @@ struct UnknownName {
 // Every unknown name in profile order; runtimes skip them (libseccomp cannot resolve them).
 std::vector<UnknownName> unknown_syscalls(const Profile& p);
 
-// Whether `name` is an architecture libseccomp and the OCI runtime-spec define
-// (SCMP_ARCH_MIPS64, SCMP_ARCH_PPC, ...), known to syscribe's tables or not.
-bool valid_scmp_arch(std::string_view name);
-
 // Known SCMP_ACT_* names. The seccomp return value of an action: errno_ret (or EPERM, the
 // runtimes' default) goes into the low 16 bits of ERRNO and TRACE. nullopt when unknown.
 bool known_action(std::string_view action);

@@ -81,6 +81,21 @@ std::optional<Arch> parse_arch(std::string_view text) {
   return std::nullopt;
 }
 
+bool is_scmp_arch_name(std::string_view name) {
+  // libseccomp's arch names (the OCI runtime-spec lists the same) beyond the arches above.
+  static constexpr std::string_view kOtherScmpArches[] = {
+      "SCMP_ARCH_MIPS",     "SCMP_ARCH_MIPS64",   "SCMP_ARCH_MIPS64N32", "SCMP_ARCH_MIPSEL",
+      "SCMP_ARCH_MIPSEL64", "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PPC",    "SCMP_ARCH_PPC64",
+      "SCMP_ARCH_S390",     "SCMP_ARCH_PARISC",   "SCMP_ARCH_PARISC64",  "SCMP_ARCH_M68K",
+      "SCMP_ARCH_SH",       "SCMP_ARCH_SHEB",
+  };
+  for (Arch a : kAllArches)
+    if (name == scmp_arch_name(a)) return true;
+  for (std::string_view n : kOtherScmpArches)
+    if (name == n) return true;
+  return false;
+}
+
 std::optional<Arch> arch_from_audit(uint32_t value, uint64_t nr) {
   if (value == AUDIT_ARCH_X86_64) return (nr & kX32SyscallBit) ? Arch::x32 : Arch::x86_64;
   for (Arch a : kAllArches)

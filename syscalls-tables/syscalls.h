@@ -27,6 +27,11 @@ std::string_view scmp_arch_name(Arch arch);
 // Accepts our names, the SCMP_ARCH_* names and common aliases (amd64, x86, arm64,
 // armhf, ppc64el, loong64). Case-sensitive for SCMP_ names, otherwise lower case.
 std::optional<Arch> parse_arch(std::string_view text);
+// Whether a runtime's libseccomp takes this name in a profile's architectures: the
+// scmp_arch_name of every arch above, plus the libseccomp arches syscribe has no tables for
+// (SCMP_ARCH_MIPS64, SCMP_ARCH_PPC, ...). Our names and aliases ("x86_64", "amd64") are not:
+// runc and crun refuse them.
+bool is_scmp_arch_name(std::string_view name);
 // The AUDIT_ARCH_* value the kernel reports (x32 shares AUDIT_ARCH_X86_64).
 uint32_t audit_arch(Arch arch);
 // Arch of a syscall as PTRACE_GET_SYSCALL_INFO or an audit record reports it:

@@ -299,6 +299,13 @@ TEST_CASE("syscribe k8s writes the manifests, the snippet and the node file") {
       CHECK(!fs::exists(out));
     }
   }
+  SECTION("an arch name runc refuses is refused, even one syscribe reads as an alias") {
+    std::ofstream(dir / "alias.json") << R"({"defaultAction": "SCMP_ACT_ERRNO", "architectures": ["amd64"],
+        "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ALLOW"}]})";
+    CHECK(run(exe + " k8s " + (dir / "alias.json").string() + " --name web 2>" + (dir / "err").string() +
+              " >/dev/null") == 1);
+    CHECK(slurp(dir / "err").find("unknown architecture \"amd64\"") != std::string::npos);
+  }
   SECTION("a name runc would skip is a warning, as on the node") {
     std::ofstream(dir / "unknown.json") << R"({"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [
         {"names": ["read", "no_such_call"], "action": "SCMP_ACT_ALLOW"}]})";

@@ -89,6 +89,11 @@ cat > "$T/arches.json" <<'JSON'
 JSON
 lacks 'unknown architecture "SCMP_ARCH_(MIPS|PPC|S390|PARISC|RISCV|LOONG|M68K|SH)' $S lint "$T/arches.json"
 expect 1 '\$\.archMap\[9\]\.architecture: unknown architecture "SCMP_ARCH_SPARC"' $S lint "$T/arches.json"
+# Our names and aliases are not libseccomp's: runc refuses them, so lint does too.
+echo '{"defaultAction": "SCMP_ACT_ERRNO", "architectures": ["amd64"], "syscalls": []}' >"$T/alias.json"
+expect 1 '\$\.architectures\[0\]: unknown architecture "amd64"' $S lint "$T/alias.json"
+echo '{"defaultAction": "SCMP_ACT_ERRNO", "archMap": [{"architecture": "x86_64", "subArchitectures": []}], "syscalls": []}' >"$T/alias-map.json"
+expect 1 '\$\.archMap\[0\]\.architecture: unknown architecture "x86_64"' $S lint "$T/alias-map.json"
 if [ -r /usr/share/containers/seccomp.json ]; then
   lacks 'unknown architecture' $S lint /usr/share/containers/seccomp.json
 fi
