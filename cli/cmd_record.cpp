@@ -127,7 +127,6 @@ int cmd_record(const Args& args) {
     ro.signal_phases = {{life.reload_signal, "reload"}, {life.stop_signal, "shutdown"},
                         {SIGINT, "shutdown"},           {SIGQUIT, "shutdown"}};
   }
-  const std::map<int, std::string> signal_phases = ro.signal_phases;
   ro.mode = parse_mode(p.vm["mode"].as<std::string>());
   double checkpoint = 0;
   if (p.vm.count("checkpoint")) {
@@ -198,17 +197,11 @@ int cmd_record(const Args& args) {
   };
   // The lifecycle driver: only the recorder's thread may touch ptrace, so it acts through
   // the recorder's thread-safe requests (phase switches, signals to the main process).
-  // The phase switches when the driver sends the signal: a workload that takes signals
-  // through signalfd or sigwait has no signal-delivery stop for the recorder to see (when
-  // it has one, the phase is already current and no second mark is made).
+  // The driver switches to reload or shutdown as it sends the signal; when the recorder
+  // then sees the signal's delivery, the phase is already current and no second mark is made.
   tracer::LifecycleDriver driver(
       life, {[&](const std::string& phase, const std::string& source) { rec.phases().switch_to(phase, source); },
-             [&](int sig) {
-               auto it = signal_phases.find(sig);
-               if (it != signal_phases.end() && rec.phases().current_name() != it->second)
-                 rec.phases().switch_to(it->second, fmt::format("sent SIG{}", sigabbrev_np(sig)));
-               rec.request_signal(sig);
-             }});
+             [&](int sig) { rec.request_signal(sig); }});
   tracer::RecordResult res = rec.run(tick);
   driver.finished(res.exit_status);
   if (watch.tap) watch.tap->finish();

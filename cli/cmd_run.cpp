@@ -229,15 +229,10 @@ int cmd_run(const Args& args) {
   for (int sig : {SIGINT, SIGQUIT, SIGTERM, SIGHUP}) sigaction(sig, &sa, nullptr);
   sup.start();
   if (watch.tap) watch.tap->started();
-  // No tracer sees signal delivery here, so the driver marks reload and shutdown itself
-  // when it sends those signals.
+  // The driver switches to reload and shutdown itself as it sends those signals.
   tracer::LifecycleDriver driver(
       life, {[&](const std::string& phase, const std::string& source) { clock.switch_to(phase, source); },
-             [&](int sig) {
-               if (sig == life.reload_signal) clock.switch_to("reload", fmt::format("sent SIG{}", sigabbrev_np(sig)));
-               if (sig == life.stop_signal) clock.switch_to("shutdown", fmt::format("sent SIG{}", sigabbrev_np(sig)));
-               sup.signal(sig);
-             }});
+             [&](int sig) { sup.signal(sig); }});
 
   tracer::SupervisedRun result = sup.run([&](const tracer::Notification& n) {
     tracer::Response resp;

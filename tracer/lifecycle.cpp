@@ -298,9 +298,13 @@ void LifecycleDriver::enter(Stage stage) {
   stage_ = stage;
 }
 
-void LifecycleDriver::send(int sig) {
+void LifecycleDriver::send(int sig, const char* phase) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (!finished_) hooks_.send_signal(sig);
+  if (finished_) return;
+  // Before the signal: a workload that takes it through signalfd or sigwait has no
+  // signal-delivery stop a tracer could switch on.
+  hooks_.switch_phase(phase, fmt::format("sent SIG{}", sigabbrev_np(sig)));
+  hooks_.send_signal(sig);
 }
 
 void LifecycleDriver::fail(const std::string& why) {
@@ -344,7 +348,7 @@ void LifecycleDriver::drive() {
     // A pid file written before the reload counts: daemons rarely rewrite it on reload.
     if (plan_.ready) plan_.ready->stale.reset();
     enter(Stage::reload_ready);
-    send(plan_.reload_signal);
+    send(plan_.reload_signal, "reload");
     ok = ready("after the reload");
     if (ok) {
       enter(Stage::reload_traffic);
@@ -355,7 +359,7 @@ void LifecycleDriver::drive() {
   if (cancel_) return;
   enter(Stage::stopping);
   if (plan_.traffic.empty() && !plan_.reload && ok) return;  // --ready alone: the workload ends by itself
-  send(plan_.stop_signal);
+  send(plan_.stop_signal, "shutdown");
   std::unique_lock<std::mutex> lock(mu_);
   if (!cv_.wait_for(lock, std::chrono::duration<double>(plan_.stop_timeout), [this] { return finished_; })) {
     failure_ += fmt::format("{}the workload did not stop within {} s of SIG{}: killed", failure_.empty() ? "" : "; ",

@@ -139,7 +139,8 @@ class LifecycleDriver {
   bool ready(const char* when);
   bool traffic(const std::string& command, const char* what);
   void enter(Stage stage);
-  void send(int sig);                    // the hook, unless finished
+  // Unless finished: switches to `phase` (source "sent SIGxxx"), then the send_signal hook.
+  void send(int sig, const char* phase);
   void fail(const std::string& why);    // the first failure, unless finished
   void end(std::optional<int> workload_status);
 
