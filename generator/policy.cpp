@@ -136,13 +136,16 @@ std::map<std::string, std::string> runtime_tail(const std::string& runtime, cons
   return out;
 }
 
-bool process_matches(const std::string& name, const std::string& exe, const std::string& comm) {
-  if (name == exe || name == comm) return true;
-  if (name.empty() || name[0] != '/' || exe.empty()) return false;
-  // The evidence keeps the path the kernel reports for the executable, symlinks resolved.
+std::string resolve_process(const std::string& name) {
+  if (name.empty() || name[0] != '/') return "";
   std::error_code ec;
   std::filesystem::path real = std::filesystem::canonical(name, ec);
-  return !ec && real.string() == exe;
+  return ec ? "" : real.string();
+}
+
+bool process_matches(const std::string& name, const std::string& real, const std::string& exe,
+                     const std::string& comm) {
+  return name == exe || name == comm || (!real.empty() && real == exe);
 }
 
 Policy build_policy(const ev::Evidence& ev, const PolicyOptions& opts) {
@@ -156,13 +159,15 @@ Policy build_policy(const ev::Evidence& ev, const PolicyOptions& opts) {
     if (std::find(phase_names.begin(), phase_names.end(), ph) == phase_names.end())
       throw usage_error(fmt::format("no phase '{}' in the evidence (phases: {})", ph,
                                     phase_names.empty() ? "none" : fmt::format("{}", fmt::join(phase_names, ", "))));
+  std::vector<std::pair<std::string, std::string>> exclude;  // name, resolved path
+  for (const auto& x : opts.exclude_processes) exclude.emplace_back(x, resolve_process(x));
   auto excluded = [&](const ev::Process& p) {
-    return std::any_of(opts.exclude_processes.begin(), opts.exclude_processes.end(),
-                       [&](const std::string& x) { return process_matches(x, p.exe, p.comm); });
+    return std::any_of(exclude.begin(), exclude.end(),
+                       [&](const auto& x) { return process_matches(x.first, x.second, p.exe, p.comm); });
   };
-  for (const auto& x : opts.exclude_processes)
+  for (const auto& [x, real] : exclude)
     if (std::none_of(ev.processes.begin(), ev.processes.end(),
-                     [&](const auto& kv) { return process_matches(x, kv.second.exe, kv.second.comm); }))
+                     [&](const auto& kv) { return process_matches(x, real, kv.second.exe, kv.second.comm); }))
       throw usage_error(fmt::format("--exclude-process {}: no such process in the evidence", x));
   auto runtimes = known_runtimes(opts.runtime_tails);
   if (std::find(runtimes.begin(), runtimes.end(), opts.runtime) == runtimes.end())

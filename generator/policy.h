@@ -100,10 +100,15 @@ struct Policy {
   const PolicyEntry* find(const std::string& syscall) const;
 };
 
-// Whether a process named on the command line or in a decision (`/bin/sh`, `sh`) is the one the
-// evidence names by exe and comm: the name is the exe, resolves to it through symlinks on this
-// machine (`/bin/sh` -> `/usr/bin/dash` on Debian), or is the comm.
-bool process_matches(const std::string& name, const std::string& exe, const std::string& comm);
+// The path a process named on the command line or in a decision resolves to through symlinks
+// on this machine (`/bin/sh` -> `/usr/bin/dash` on Debian), as the evidence keeps the exe the
+// kernel reports; empty when the name is no absolute path or does not resolve. Resolve once,
+// when the name is read.
+std::string resolve_process(const std::string& name);
+// Whether a process named `name` (`/bin/sh`, `sh`; `real` from resolve_process) is the one the
+// evidence names by exe and comm: the name is the exe or the comm, or resolves to the exe.
+bool process_matches(const std::string& name, const std::string& real, const std::string& exe,
+                     const std::string& comm);
 
 // Builds the policy. Throws a usage Error for options that make no sense (an unknown phase
 // or runtime, an excluded process that is not in the evidence).

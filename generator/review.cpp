@@ -14,7 +14,7 @@ namespace syscribe::gen {
 namespace {
 
 bool matches(const Decision& d, const Use& u) {
-  return (d.process.empty() || process_matches(d.process, u.exe, u.comm)) && (d.phase.empty() || d.phase == u.phase);
+  return (d.process.empty() || process_matches(d.process, d.process_real, u.exe, u.comm)) && (d.phase.empty() || d.phase == u.phase);
 }
 
 std::vector<Use> uses_of(const PolicyEntry& e) {

@@ -37,6 +37,7 @@ struct Decision {
   std::string reason;
   std::vector<DecisionArg> args;
   std::string process;  // exe path or comm; empty: any
+  std::string process_real;  // process resolved through symlinks when read (resolve_process)
   std::string phase;    // empty: any
   std::string by, date;
   FilePos at;           // the `- syscall:` item

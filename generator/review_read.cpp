@@ -132,8 +132,10 @@ class Reader {
       YAML::Node v = n[key];
       if (!v || v.IsNull()) continue;
       std::string s = trim(scalar(v, path + "." + key));
-      if (std::string_view(key) == "process") d.process = s;
-      else if (std::string_view(key) == "phase") d.phase = s;
+      if (std::string_view(key) == "process") {
+        d.process = s;
+        d.process_real = resolve_process(s);
+      } else if (std::string_view(key) == "phase") d.phase = s;
       else if (std::string_view(key) == "by") d.by = s;
       else d.date = s;
     }
