@@ -173,9 +173,6 @@ int cmd_record(const Args& args) {
   recorder = &rec;
   // The socket exists before the workload starts, which inherits its path.
   auto control_socket = open_control_socket(p.vm, rec.phases(), "record");
-  // The recorder restores SIGALRM (its wake-up) when its loop ends; ignored here, a wake-up
-  // the lifecycle driver asks for just then cannot kill us.
-  signal(SIGALRM, SIG_IGN);
   tracer::Progress progress(STDERR_FILENO, !quiet);
   double next_checkpoint = checkpoint;
   rec.start();

@@ -4,6 +4,7 @@
 #include <csignal>
 #include <cstring>
 #include <ctime>
+#include <mutex>
 #include <pthread.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
@@ -136,7 +137,9 @@ struct Recorder::Impl {
   std::atomic<uint64_t> signal_requests{0};
   bool killing_all = false;  // SIGKILL was asked for: every new task gets it too
   pthread_t loop_thread{};
-  bool started_loop = false;
+  // Whether request_*() may wake the loop with SIGALRM: only while run() keeps our handler.
+  std::mutex wake_mu;
+  bool started_loop = false;  // guarded by wake_mu
   std::vector<std::pair<int, struct sigaction>> saved_actions;
 
   // Settling: things done once waitpid has nothing more to report right now.
@@ -540,7 +543,10 @@ void Recorder::start() {
   // Handlers first: a Ctrl-C during attach must not kill us with threads seized.
   impl_->install_signal_handlers();
   impl_->loop_thread = pthread_self();
-  impl_->started_loop = true;
+  {
+    std::lock_guard<std::mutex> lock(impl_->wake_mu);
+    impl_->started_loop = true;
+  }
   if (!impl_->opt.command.empty()) impl_->start_launch();
   else impl_->start_attach();
 }
@@ -549,7 +555,21 @@ RecordResult Recorder::run(std::function<void()> on_tick) {
   impl_->on_tick = std::move(on_tick);
   impl_->loop();
   impl_->term.take_back();
+  {
+    // No wake-up is sent from now on; one already sent is taken here, blocked, so the
+    // handler restored below (SIGALRM's default ends the process) never sees it.
+    std::lock_guard<std::mutex> lock(impl_->wake_mu);
+    impl_->started_loop = false;
+  }
+  sigset_t alrm, old;
+  sigemptyset(&alrm);
+  sigaddset(&alrm, SIGALRM);
+  pthread_sigmask(SIG_BLOCK, &alrm, &old);
   impl_->restore_signal_handlers();
+  timespec none{};
+  while (sigtimedwait(&alrm, nullptr, &none) == SIGALRM) {
+  }
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
   RecordResult r;
   r.exit_status = impl_->exit_status;
   r.mode = mode_name();
@@ -559,12 +579,14 @@ RecordResult Recorder::run(std::function<void()> on_tick) {
 
 void Recorder::request_detach() {
   impl_->detach_requested = true;
+  std::lock_guard<std::mutex> lock(impl_->wake_mu);
   if (impl_->started_loop) pthread_kill(impl_->loop_thread, SIGALRM);
 }
 
 void Recorder::request_signal(int sig) {
   if (sig <= 0 || sig >= 64) return;
   impl_->signal_requests.fetch_or(bit(sig));
+  std::lock_guard<std::mutex> lock(impl_->wake_mu);
   if (impl_->started_loop) pthread_kill(impl_->loop_thread, SIGALRM);
 }
 
