@@ -86,6 +86,36 @@ std::vector<sock_filter> trace_all_filter() {
   return {BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE)};
 }
 
+pid_t fork_with_default_signals(ResetSignals reset, bool keep_blocked) {
+  sigset_t all, before;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &before);
+  pid_t pid = fork();
+  if (pid != 0) {
+    int err = errno;
+    pthread_sigmask(SIG_SETMASK, &before, nullptr);
+    errno = err;
+    return pid;
+  }
+  for (int sig = 1; sig < NSIG; ++sig) {
+    struct sigaction old {};
+    if (sigaction(sig, nullptr, &old) != 0) continue;
+    bool is_default = !(old.sa_flags & SA_SIGINFO) && old.sa_handler == SIG_DFL;
+    if (is_default || (reset == ResetSignals::as_exec && !(old.sa_flags & SA_SIGINFO) && old.sa_handler == SIG_IGN))
+      continue;
+    struct sigaction dfl {};
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    sigaction(sig, &dfl, nullptr);
+  }
+  if (!keep_blocked) {
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+  }
+  return 0;
+}
+
 Launched spawn_child(const LaunchSpec& spec) {
   int go[2];
   if (pipe2(go, O_CLOEXEC) != 0) throw system_error("cannot create a pipe", errno);
@@ -96,14 +126,9 @@ Launched spawn_child(const LaunchSpec& spec) {
   sock_fprog prog{static_cast<unsigned short>(spec.filter.size()), const_cast<sock_filter*>(spec.filter.data())};
   bool need_nnp = geteuid() != 0;
 
-  // Signals stay blocked across fork until the child has dropped the recorder's handlers:
-  // a signal sent to the workload before its exec (a stop signal right after launch) must
-  // act on the workload, not run our handler in the child and be lost there.
-  sigset_t all, before;
-  sigfillset(&all);
-  sigprocmask(SIG_SETMASK, &all, &before);
-  pid_t pid = fork();
-  if (pid != 0) sigprocmask(SIG_SETMASK, &before, nullptr);
+  // A signal sent to the workload before its exec (a stop signal right after launch) must
+  // act on the workload, not run the recorder's handler in the child and be lost there.
+  pid_t pid = fork_with_default_signals();
   if (pid < 0) {
     int err = errno;
     close(go[0]);
@@ -112,19 +137,6 @@ Launched spawn_child(const LaunchSpec& spec) {
   }
   if (pid == 0) {
     close(go[1]);
-    // What exec would do to handlers (default; ignored stays ignored), done now; then the
-    // mask is the workload's: empty.
-    for (int sig = 1; sig < NSIG; ++sig) {
-      struct sigaction old {};
-      if (sigaction(sig, nullptr, &old) != 0) continue;
-      if (old.sa_handler == SIG_IGN || (!(old.sa_flags & SA_SIGINFO) && old.sa_handler == SIG_DFL)) continue;
-      struct sigaction dfl {};
-      dfl.sa_handler = SIG_DFL;
-      sigaction(sig, &dfl, nullptr);
-    }
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);
     if (spec.own_process_group) setpgid(0, 0);
     char byte;
     while (read(go[0], &byte, 1) < 0 && errno == EINTR) {

@@ -36,4 +36,16 @@ Launched spawn_child(const LaunchSpec& spec);
 // Lets the child proceed (call after PTRACE_SEIZE).
 void release_child(Launched& child);
 
+// Which handlers fork_with_default_signals() resets in the child.
+enum class ResetSignals {
+  as_exec,  // caught ones to default, ignored ones stay ignored (what exec does)
+  all,      // every one to default
+};
+// fork() with every signal blocked across it: none of our handlers runs in the child, and
+// a signal sent to the child early waits for the dispositions it is meant to meet. The
+// parent gets its mask back (errno stays fork's). The child resets its handlers as
+// `reset` says, then empties its mask, unless `keep_blocked` (it sets handlers of its own
+// first, then unblocks). Between fork and exec the child may only make async-signal-safe calls.
+pid_t fork_with_default_signals(ResetSignals reset = ResetSignals::as_exec, bool keep_blocked = false);
+
 }  // namespace syscribe::tracer

@@ -19,6 +19,7 @@
 #include <fmt/format.h>
 
 #include "core/error.h"
+#include "tracer/launch.h"
 
 namespace syscribe::tracer {
 
@@ -180,22 +181,13 @@ int run_untraced(const std::string& command, const std::function<void(pid_t grou
   pid_t parent = getpid();
   // Signals stay blocked until the runner has its own dispositions: none of ours may run
   // in it, and a SIGTERM to its group must not kill it early.
-  sigset_t all, old_mask;
-  sigfillset(&all);
-  pthread_sigmask(SIG_SETMASK, &all, &old_mask);
-  pid_t runner = fork();
-  if (runner < 0) {
-    int err = errno;
-    pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
-    throw system_error("fork", err);
-  }
+  pid_t runner = fork_with_default_signals(ResetSignals::all, true);
+  if (runner < 0) throw system_error("fork", errno);
   if (runner == 0) {
     // A child of a threaded process: async-signal-safe calls only, up to the exec.
     setpgid(0, 0);
     struct sigaction sa {};
-    sa.sa_handler = SIG_DFL;
     sigemptyset(&sa.sa_mask);
-    for (int s = 1; s < NSIG; ++s) sigaction(s, &sa, nullptr);
     // The runner outlives a SIGTERM to its group, to send SIGKILL after it if need be.
     sa.sa_handler = SIG_IGN;
     sigaction(SIGTERM, &sa, nullptr);
@@ -231,7 +223,6 @@ int run_untraced(const std::string& command, const std::function<void(pid_t grou
     (void)!write(status_pipe[1], &st, sizeof st);
     _exit(0);
   }
-  pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
   setpgid(runner, runner);  // as the child does: the group exists before on_group hears of it
   close(status_pipe[1]);
   if (on_group) on_group(runner);

@@ -18,6 +18,7 @@
 #include <fmt/format.h>
 
 #include "core/error.h"
+#include "tracer/launch.h"
 #include "tracer/proc_info.h"
 
 extern char** environ;
@@ -71,10 +72,10 @@ void NotifySupervisor::start() {
   sock_fprog prog{static_cast<unsigned short>(bpf_.size() / sizeof(sock_filter)),
                   reinterpret_cast<sock_filter*>(bpf_.data())};
 
-  child_ = fork();
+  // A signal sent to the workload before its exec must act on it, not run our handler.
+  child_ = fork_with_default_signals();
   if (child_ < 0) throw system_error("cannot fork", errno);
   if (child_ == 0) {
-    for (int sig : {SIGINT, SIGQUIT, SIGTERM, SIGHUP}) ::signal(sig, SIG_DFL);
     if (out_fd_ >= 0) dup2(out_fd_, 1);
     if (err_fd_ >= 0) dup2(err_fd_, 2);
     if (geteuid() != 0) prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
