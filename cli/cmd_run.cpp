@@ -109,9 +109,10 @@ std::string describe_call(const sys::SyscallInfo* info, const tracer::SyscallSto
   return out + ")";
 }
 
-// Sorted by phase in lifecycle order first (see phase_rank), then process and call.
+// Sorted by phase first, in the order the phases began (the clock's index), then process
+// and call.
 struct DenialKey {
-  size_t phase_rank = 0;
+  uint32_t phase_index = 0;
   std::string exe, comm, phase, arch, syscall, action;
   auto operator<=>(const DenialKey&) const = default;
 };
@@ -121,23 +122,6 @@ struct DenialStats {
   std::vector<std::string> calls;  // the first few distinct calls, arguments by name
 };
 constexpr size_t kCallsShown = 3;
-
-// Where a phase sits in the lifecycle: run (nothing driven), startup, serving, reload,
-// shutdown, then phases started by marks in the order they were first seen.
-class PhaseOrder {
- public:
-  size_t rank(const std::string& phase) {
-    static constexpr std::string_view kLifecycle[] = {"run", "startup", "serving", "reload", "shutdown"};
-    for (size_t i = 0; i < std::size(kLifecycle); ++i)
-      if (phase == kLifecycle[i]) return i;
-    auto it = std::find(marks_.begin(), marks_.end(), phase);
-    if (it == marks_.end()) it = marks_.insert(marks_.end(), phase);
-    return std::size(kLifecycle) + static_cast<size_t>(it - marks_.begin());
-  }
-
- private:
-  std::vector<std::string> marks_;
-};
 
 }  // namespace
 
@@ -209,7 +193,6 @@ int cmd_run(const Args& args) {
   tracer::Aggregator agg;
   std::mutex mu;
   std::map<DenialKey, DenialStats> denials;
-  PhaseOrder phase_order;
   std::string started = utc_now_iso();
 
   auto control_socket = open_control_socket(p.vm, clock, "run");
@@ -281,10 +264,11 @@ int cmd_run(const Args& args) {
     std::string comm = tracer::read_comm(n.pid);
     const sys::SyscallInfo* info = n.arch ? sys::find(*n.arch, static_cast<int64_t>(n.nr)) : nullptr;
     bool bad_arch = !n.arch || std::find(arches.begin(), arches.end(), *n.arch) == arches.end();
-    std::string phase = clock.current_name();
+    uint32_t phase_index = clock.current();
+    std::string phase = clock.name(phase_index);
     std::string call = describe_call(info, stop, n.pid);
     std::lock_guard<std::mutex> lock(mu);
-    DenialKey key{phase_order.rank(phase),
+    DenialKey key{phase_index,
                   exe,
                   comm,
                   phase,
