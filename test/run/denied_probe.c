@@ -1,7 +1,7 @@
 /* Workload for the `syscribe run` tests. "base" writes a line; "extra" also calls
  * unshare(CLONE_NEWUTS) and socket(AF_NETLINK), which a profile recorded from "base"
  * denies, and prints the errno each got so the test can check the kernel's verdict.
- * "int80" makes an i386 getpid (int 0x80, number 20) and prints "int80 ok" if it
+ * "int80" makes an i386 getpid (int 0x80) and prints "int80 ok" if it
  * returned; elsewhere than x86_64 it prints "int80 unsupported". */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -10,6 +10,9 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#if defined(__x86_64__)
+#include <asm/unistd_32.h> /* i386 numbers: __NR_getpid is the i386 one here */
+#endif
 
 int main(int argc, char** argv) {
   int extra = argc > 1 && strcmp(argv[1], "extra") == 0;
@@ -24,7 +27,7 @@ int main(int argc, char** argv) {
 #if defined(__x86_64__)
     fflush(stdout);
     long ret;
-    __asm__ volatile("int $0x80" : "=a"(ret) : "a"(20L) : "memory");
+    __asm__ volatile("int $0x80" : "=a"(ret) : "a"((long)__NR_getpid) : "memory");
     printf("int80 %s\n", ret > 0 ? "ok" : "failed");
 #else
     printf("int80 unsupported\n");
