@@ -35,11 +35,10 @@ int cmd_diff(const Args& args) {
     };
     nlohmann::json ja = is_json(ta) ? parse_json_text(ta, a) : nlohmann::json();
     nlohmann::json jb = is_json(tb) ? parse_json_text(tb, b) : nlohmann::json();
-    auto is_ev = [](const nlohmann::json& j) { return j.is_object() && j.contains("format") && j["format"] == ev::kFormatName; };
-    if (is_ev(ja) != is_ev(jb))
+    if (ev::is_evidence(ja) != ev::is_evidence(jb))
       throw usage_error(fmt::format("{} is {} and {} is {}: compare two profiles or two evidence files", a,
-                                    is_ev(ja) ? "evidence" : "a profile", b, is_ev(jb) ? "evidence" : "a profile"));
-    if (is_ev(ja))
+                                    ev::is_evidence(ja) ? "evidence" : "a profile", b, ev::is_evidence(jb) ? "evidence" : "a profile"));
+    if (ev::is_evidence(ja))
       lines = gen::diff_evidence(ev::from_json(ja, a), ev::from_json(jb, b));
     else
       lines = gen::diff_profiles(gen::parse_profile_text(ta, a), gen::parse_profile_text(tb, b));

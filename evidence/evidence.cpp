@@ -190,6 +190,12 @@ json to_json(const Evidence& ev) {
   return {{"format", kFormatName}, {"version", kFormatVersion}, {"recordings", recs}, {"processes", procs}};
 }
 
+bool is_evidence(const json& j) {
+  if (!j.is_object()) return false;
+  auto f = j.find("format");
+  return f != j.end() && *f == kFormatName;
+}
+
 Evidence from_json(const json& root, const std::string& file) {
   JsonAt j(root, file);
   j.object();

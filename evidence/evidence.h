@@ -92,6 +92,9 @@ void merge_stats(SyscallStats& into, const SyscallStats& from);
 nlohmann::json to_json(const Evidence& ev);
 // Throws Error "FILE: JSON_PATH: what is wrong" on any malformed or unsupported input.
 Evidence from_json(const nlohmann::json& j, const std::string& file);
+// Whether a parsed file says it is evidence ("format": "syscribe-evidence") rather than a
+// profile; from_json then validates the rest.
+bool is_evidence(const nlohmann::json& j);
 
 // Reads and validates an evidence file ("-" for stdin). Throws Error naming file and
 // position (line:column for JSON syntax, JSON path for content).

@@ -11,24 +11,13 @@
 
 namespace syscribe::gen {
 
-namespace {
-
-// Argument-sensitive: some argument is recorded, so a new value must reach the tracer.
-bool argument_sensitive(const sys::SyscallInfo& s) { return s.has_recorded_args(); }
-
-}  // namespace
-
 std::set<std::string> known_syscalls(const std::string& file) {
   std::string text = read_file(file);
   size_t first = text.find_first_not_of(" \t\r\n");
   std::set<std::string> names;
-  bool is_evidence = false;
   nlohmann::json j;
-  if (first != std::string::npos && text[first] == '{') {
-    j = parse_json_text(text, file);
-    is_evidence = j.is_object() && j.contains("processes");
-  }
-  if (is_evidence) {
+  if (first != std::string::npos && text[first] == '{') j = parse_json_text(text, file);
+  if (ev::is_evidence(j)) {
     ev::Evidence e = ev::from_json(j, file);
     for (const auto& [key, proc] : e.processes)
       for (const auto& [phase, arches] : proc.phases)
@@ -36,7 +25,7 @@ std::set<std::string> known_syscalls(const std::string& file) {
           for (const auto& [name, stats] : calls) names.insert(name);
     for (const auto& r : e.recordings) names.insert(r.known.begin(), r.known.end());
   } else {
-    Profile p = j.is_object() ? parse_profile(j, file) : parse_profile_text(text, file);
+    Profile p = parse_profile_text(text, file);
     for (const auto& r : p.syscalls)
       if (r.action == "SCMP_ACT_ALLOW" && r.args.empty() && r.includes.empty() && r.excludes.empty())
         names.insert(r.names.begin(), r.names.end());
@@ -44,7 +33,8 @@ std::set<std::string> known_syscalls(const std::string& file) {
   std::set<std::string> known;
   for (const auto& name : names) {
     const sys::SyscallInfo* s = sys::find(name);
-    if (s && !argument_sensitive(*s)) known.insert(name);
+    // Argument-sensitive (some argument is recorded): a new value must still reach the tracer.
+    if (s && !s->has_recorded_args()) known.insert(name);
   }
   return known;
 }
