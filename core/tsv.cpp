@@ -22,6 +22,7 @@ std::vector<std::vector<std::string>> tsv_rows(std::string_view text, size_t col
       line.remove_prefix(tab + 1);
     }
     cells.emplace_back(line);
+    cells.resize(columns);
     rows.push_back(std::move(cells));
   }
   return rows;

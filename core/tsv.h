@@ -8,8 +8,8 @@
 
 namespace syscribe {
 
-// The data rows after the header, each split at tabs into at most `columns` cells (the last
-// cell keeps any further tabs; a short row has fewer cells).
+// The data rows after the header, each split at tabs into exactly `columns` cells (the last
+// cell keeps any further tabs; a short row is padded with empty cells).
 std::vector<std::vector<std::string>> tsv_rows(std::string_view text, size_t columns);
 
 }  // namespace syscribe

@@ -26,7 +26,7 @@ const std::vector<Row>& rows() {
     for (auto& cells : tsv_rows(kDockerDefaultTxt, 2)) {  // name, conditions
       Row r;
       r.name = std::move(cells[0]);
-      std::istringstream cs(cells.size() > 1 ? cells[1] : "");
+      std::istringstream cs(cells[1]);
       for (std::string c; cs >> c;) r.conds.push_back(c);
       out.push_back(std::move(r));
     }

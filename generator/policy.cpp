@@ -31,8 +31,8 @@ struct TailRow {
 
 std::vector<TailRow> tail_rows(const std::string& tsv) {
   std::vector<TailRow> rows;
+  // runtime, syscall, note
   for (auto& cells : tsv_rows(tsv.empty() ? std::string_view(kRuntimeTailsTsv) : std::string_view(tsv), 3)) {
-    cells.resize(3);  // runtime, syscall, note
     rows.push_back({std::move(cells[0]), std::move(cells[1]), std::move(cells[2])});
   }
   return rows;
