@@ -74,9 +74,10 @@ void pending_evidence(const ev::Evidence& ev, Unreviewed& u) {
     for (const auto& [arg, values] : st.args) {
       const sys::ArgInfo* ai = info ? info->arg(arg) : nullptr;
       for (const auto& [text, n] : values) {
-        std::string shown = text;
-        if (ai && !sys::is_string_kind(ai->kind))
-          if (auto v = sys::parse_value("", text)) shown = sys::decode_value(ai->xlat, ai->kind, *v);
+        // Numbers (the evidence reader refuses others) are shown by name.
+        std::string shown = ai && !sys::is_string_kind(ai->kind)
+                                ? sys::decode_value(ai->xlat, ai->kind, sys::parse_value("", text).value())
+                                : text;
         u.arg_values[arg][shown] += n;
       }
     }
@@ -100,8 +101,7 @@ void check_decided_args(const ev::Evidence& ev, const Decision& d, const PolicyE
     for_uses(ev, d.syscall, covered, [&](const ev::Process&, const ev::SyscallStats& st) {
       auto it = st.args.find(a.name);
       if (it == st.args.end()) return;
-      for (const auto& [text, n] : it->second)
-        if (auto v = sys::parse_value("", text)) seen.insert(*v & mask);
+      for (const auto& [text, n] : it->second) seen.insert(sys::parse_value("", text).value() & mask);
     });
     if (seen.empty()) continue;  // nothing recorded to compare with (policy warns about that)
     for (size_t i = 0; i < a.values.size(); ++i)
