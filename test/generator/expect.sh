@@ -26,6 +26,19 @@ lacks() {
   fi
 }
 
+# lacks_rc RC PATTERN CMD...: CMD exits with RC and its output does not match PATTERN.
+lacks_rc() {
+  local rc=$1 pat=$2
+  shift 2
+  out=$("$@" 2>&1)
+  got=$?
+  if [ "$got" != "$rc" ] || grep -qE -- "$pat" <<<"$out"; then
+    echo "FAIL: $* -> $got (want $rc, not /$pat/):"
+    echo "$out" | head -5
+    fail=1
+  fi
+}
+
 # nothing_written PATH: a failed command left no output behind.
 nothing_written() {
   if [ -e "$1" ]; then echo "FAIL: $1 was written"; fail=1; fi
