@@ -35,10 +35,11 @@ int cmd_diff(const Args& args) {
     };
     nlohmann::json ja = is_json(ta) ? parse_json_text(ta, a) : nlohmann::json();
     nlohmann::json jb = is_json(tb) ? parse_json_text(tb, b) : nlohmann::json();
-    if (ev::is_evidence(ja) != ev::is_evidence(jb))
+    bool ev_a = ev::is_evidence(ja), ev_b = ev::is_evidence(jb);
+    if (ev_a != ev_b)
       throw usage_error(fmt::format("{} is {} and {} is {}: compare two profiles or two evidence files", a,
-                                    ev::is_evidence(ja) ? "evidence" : "a profile", b, ev::is_evidence(jb) ? "evidence" : "a profile"));
-    if (ev::is_evidence(ja))
+                                    ev_a ? "evidence" : "a profile", b, ev_b ? "evidence" : "a profile"));
+    if (ev_a)
       lines = gen::diff_evidence(ev::from_json(ja, a), ev::from_json(jb, b));
     else
       lines = gen::diff_profiles(gen::parse_profile_text(ta, a), gen::parse_profile_text(tb, b));
