@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <tuple>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -42,14 +41,14 @@ std::set<std::string> Evidence::arch_names() const {
 }
 
 void merge_stats(SyscallStats& into, const SyscallStats& from) {
-  // The stack is the first call's: keep the one of the side that called first (ties: the
-  // smaller stack), so merge(a, b) and merge(b, a) agree.
+  // One call site per syscall: a recording without --stacks never hides one that has it, and
+  // of two the smaller is kept, so the result is the same in any order and grouping (times
+  // from different recordings do not compare).
+  if (!from.stack.empty() && (into.stack.empty() || from.stack < into.stack)) into.stack = from.stack;
   if (into.count == 0) {
     into.first = from.first;
     into.last = from.last;
-    into.stack = from.stack;
   } else if (from.count != 0) {
-    if (std::tie(from.first, from.stack) < std::tie(into.first, into.stack)) into.stack = from.stack;
     into.first = std::min(into.first, from.first);
     into.last = std::max(into.last, from.last);
   }

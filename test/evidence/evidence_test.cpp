@@ -73,7 +73,7 @@ TEST_CASE("merge is commutative and associative", "[evidence]") {
   CHECK(ev::dump_evidence(merged({a, merged({b, c})})) == abc);
 }
 
-TEST_CASE("merge keeps the stack of the earlier call whichever side comes first", "[evidence]") {
+TEST_CASE("merge keeps one stack whichever side comes first, and never loses it to a side without", "[evidence]") {
   auto stack_of = [](const ev::Evidence& e) {
     return e.processes.at({"/bin/app", "app"}).phases.at("startup").at("x86_64").at("openat").stack;
   };
@@ -92,6 +92,14 @@ TEST_CASE("merge keeps the stack of the earlier call whichever side comes first"
   set_stack(tie, {"openat (libc.so.6)", "another (app)"});
   CHECK(stack_of(merged({early, tie})) == std::vector<std::string>{"openat (libc.so.6)", "another (app)"});
   CHECK(ev::dump_evidence(merged({early, tie})) == ev::dump_evidence(merged({tie, early})));
+
+  // A recording made without --stacks (even of an earlier call) keeps the stack, in any
+  // order and grouping.
+  auto bare = sample("/bin/app", 5, 0.1, "0x1");
+  CHECK(stack_of(merged({bare, late})) == std::vector<std::string>{"openat (libc.so.6)", "late (app)"});
+  CHECK(ev::dump_evidence(merged({bare, late})) == ev::dump_evidence(merged({late, bare})));
+  CHECK(ev::dump_evidence(merged({merged({bare, late}), early})) ==
+        ev::dump_evidence(merged({bare, merged({late, early})})));
 }
 
 TEST_CASE("malformed evidence is refused with the file and JSON path", "[evidence]") {
