@@ -155,10 +155,10 @@ Policy build_policy(const ev::Evidence& ev, const PolicyOptions& opts) {
     return std::any_of(exclude.begin(), exclude.end(),
                        [&](const auto& x) { return process_matches(x.first, x.second, p.exe, p.comm); });
   };
-  for (const auto& [x, real] : exclude)
+  for (const auto& x : exclude)
     if (std::none_of(ev.processes.begin(), ev.processes.end(),
-                     [&](const auto& kv) { return process_matches(x, real, kv.second.exe, kv.second.comm); }))
-      throw usage_error(fmt::format("--exclude-process {}: no such process in the evidence", x));
+                     [&](const auto& kv) { return process_matches(x.first, x.second, kv.second.exe, kv.second.comm); }))
+      throw usage_error(fmt::format("--exclude-process {}: no such process in the evidence", x.first));
   auto runtimes = known_runtimes(opts.runtime_tails);
   if (std::find(runtimes.begin(), runtimes.end(), opts.runtime) == runtimes.end())
     throw usage_error(fmt::format("unknown runtime '{}' (known: {})", opts.runtime, fmt::join(runtimes, ", ")));
