@@ -6,25 +6,51 @@
 
 namespace syscribe {
 
+namespace {
+
+// "FILE:LINE:COL" of byte offset `end` in `text` (1-based, columns in bytes).
+std::string position(const std::string& file, const std::string& text, size_t end) {
+  size_t line = 1, col = 1;
+  end = std::min(end, text.size());
+  for (size_t i = 0; i < end; ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      col = 1;
+    } else {
+      ++col;
+    }
+  }
+  return fmt::format("{}:{}:{}", file, line, col);
+}
+
+// nlohmann's messages start "[json.exception.KIND.N] "; keep what follows `after`.
+std::string detail_of(const std::string& what, const std::string& after) {
+  auto colon = what.find(after, what.find(']'));
+  return colon == std::string::npos ? what : what.substr(colon + after.size());
+}
+
+}  // namespace
+
 nlohmann::json parse_json_text(const std::string& text, const std::string& file) {
   try {
     return nlohmann::json::parse(text);
   } catch (const nlohmann::json::parse_error& e) {
-    size_t line = 1, col = 1;
-    size_t end = std::min<size_t>(e.byte == 0 ? 0 : e.byte - 1, text.size());
-    for (size_t i = 0; i < end; ++i) {
-      if (text[i] == '\n') {
-        ++line;
-        col = 1;
-      } else {
-        ++col;
-      }
-    }
+    // "parse error at line 1, column 2: syntax error ..."
     std::string what = e.what();
-    // nlohmann's message: "[json.exception.parse_error.101] parse error at line 1, column 2: syntax error ..."
     auto colon = what.find(": ", what.find("parse error"));
     std::string detail = colon == std::string::npos ? what : what.substr(colon + 2);
-    throw Error(fmt::format("{}:{}:{}: invalid JSON: {}", file, line, col, detail));
+    throw Error(fmt::format("{}: invalid JSON: {}", position(file, text, e.byte == 0 ? 0 : e.byte - 1), detail));
+  } catch (const nlohmann::json::out_of_range& e) {
+    // A number too large for a double ("number overflow parsing '1e999'") carries no
+    // offset: point at the first place the quoted token stands.
+    std::string detail = detail_of(e.what(), "] ");
+    size_t at = 0;
+    auto open = detail.find('\''), close = detail.rfind('\'');
+    if (open != std::string::npos && close > open) {
+      auto found = text.find(detail.substr(open + 1, close - open - 1));
+      if (found != std::string::npos) at = found;
+    }
+    throw Error(fmt::format("{}: invalid JSON: {}", position(file, text, at), detail));
   }
 }
 

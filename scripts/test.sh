@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The README's test command: installs what is missing, builds, and runs every test suite;
 # then runs them again (all but the container end-to-end suite) in a second build with
-# AddressSanitizer and UndefinedBehaviorSanitizer. SYSCRIBE_NO_SANITIZE=1 skips that pass.
+# AddressSanitizer and UndefinedBehaviorSanitizer and gcc's warnings as errors
+# (SYSCRIBE_NO_SANITIZE=1 skips that pass); last, builds the whole project with clang,
+# warnings as errors, and runs every fuzz target on its corpus for a few seconds
+# (SYSCRIBE_NO_FUZZ=1 skips that).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --test
@@ -13,8 +16,14 @@ if [ "${SYSCRIBE_NO_SANITIZE:-0}" != 1 ]; then
   if [ ! -f build-asan/build.ninja ]; then
     meson setup build-asan -Dsanitize=true >/dev/null
   fi
+  meson configure build-asan -Dwerror=true
   ninja -C build-asan
   # detect_leaks: LeakSanitizer stops the process with ptrace, which a tracee cannot allow.
   ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
     meson test -C build-asan --print-errorlogs --no-suite e2e "$@"
+fi
+
+if [ "${SYSCRIBE_NO_FUZZ:-0}" != 1 ]; then
+  echo "test: clang build and a short fuzz of every input parser (build-fuzz/)"
+  scripts/fuzz.sh --check 5
 fi

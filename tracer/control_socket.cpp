@@ -116,15 +116,19 @@ void ControlSocket::serve() {
     if (!(p[0].revents & POLLIN)) continue;
     int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
     if (fd < 0) continue;
-    std::string line = read_line(fd);
-    if (line.rfind("mark ", 0) == 0 && valid_phase_name(line.substr(5))) {
-      clock_.switch_to(line.substr(5), "mark");
+    if (auto name = parse_control_request(read_line(fd))) {
+      clock_.switch_to(*name, "mark");
       write_all(fd, "ok\n");
     } else {
       write_all(fd, "error expected 'mark NAME' (NAME: letters, digits, - _ .)\n");
     }
     close(fd);
   }
+}
+
+std::optional<std::string> parse_control_request(const std::string& line) {
+  if (line.rfind("mark ", 0) != 0 || !valid_phase_name(line.substr(5))) return std::nullopt;
+  return line.substr(5);
 }
 
 void send_mark(const std::string& path, const std::string& name) {

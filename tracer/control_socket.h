@@ -3,6 +3,7 @@
 // Protocol: one line "mark NAME\n" per connection; the answer is "ok\n" or "error WHY\n".
 #pragma once
 
+#include <optional>
 #include <string>
 #include <sys/types.h>
 #include <thread>
@@ -38,6 +39,10 @@ class ControlSocket {
 
 // Default socket path for this recorder process.
 std::string default_control_path();
+
+// The phase name a request line (without its newline) asks to mark: "mark NAME" with
+// NAME of 1 to 64 letters, digits, '-', '_' or '.'; nullopt for anything else.
+std::optional<std::string> parse_control_request(const std::string& line);
 // Asks the recording at `path` to switch to phase `name`. Throws Error saying why not.
 void send_mark(const std::string& path, const std::string& name);
 

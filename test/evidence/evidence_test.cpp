@@ -133,6 +133,17 @@ TEST_CASE("JSON syntax errors name the line and column", "[evidence]") {
   std::remove(path.c_str());
 }
 
+TEST_CASE("a number too large for a double is refused with its position, not a crash", "[evidence]") {
+  std::string path = temp_path("overflow.json");
+  {
+    std::ofstream out(path);
+    out << "{\n  \"format\": \"syscribe-evidence\",\n  \"first\": 0.008e803\n}\n";
+  }
+  CHECK_THROWS_WITH(ev::read_evidence(path),
+                    Catch::StartsWith(path + ":3:12: invalid JSON: number overflow parsing '0.008e803'"));
+  std::remove(path.c_str());
+}
+
 TEST_CASE("truncated evidence is refused and an unreadable path names the file", "[evidence]") {
   std::string text = ev::dump_evidence(sample("/bin/app", 1, 0, "0x1"));
   std::string path = temp_path("trunc.json");
