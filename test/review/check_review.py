@@ -205,7 +205,12 @@ if os.path.exists(out("decisions-yaml.html")):
     check([(tr.attrs["data-syscall"], " ".join(td.full_text() for td in tr.all("td"))) for tr in sites] ==
           [("mount", f"mount /bin/sh {stack}")], "html call sites")
     check(trs.get("mount") is not None and trs["mount"].attrs.get("data-action") == "removed (denied)"
-          and trs["mount"].attrs.get("class") == "removed", "html mount removed")
+          and "removed" in trs["mount"].attrs.get("class", "").split(), "html mount removed")
+    # Argument values and filters sit under their row, across the table.
+    details = {tr.attrs["data-detail-of"]: tr.full_text() for t in tree.all("table", id="syscalls-table")
+               for tr in t.all("tr") if "data-detail-of" in tr.attrs}
+    check("flags only CLONE_NEWUTS" in details.get("unshare", "") and "CLONE_NEWNET ×1" in details.get("unshare", ""),
+          f"html unshare's values and filter under its row: {details.get('unshare')}")
     flags = [s.attrs.get("data-only-by") for s in trs["mount"].all("span")] if trs.get("mount") else []
     check("entrypoint shell" in flags, f"html mount flagged: {flags}")
     dtrs = {tr.attrs["data-syscall"]: tr for tr in tree.all("tr") if "data-syscall" in tr.attrs and tr.parent.parent and
