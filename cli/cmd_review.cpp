@@ -105,6 +105,8 @@ int review_check(const Args& args) {
   // A skeleton being filled in: its blank items are what is pending, not a malformed file.
   gen::Decisions d =
       p.vm.count("review") ? gen::read_decisions(p.vm["review"].as<std::string>(), true) : gen::Decisions{};
+  if (!d.file.empty() && d.list.empty() && d.undecided.empty())
+    std::cerr << fmt::format("syscribe review check: {}: the file holds no decisions\n", d.file);
   for (const auto& at : d.undecided)
     std::cerr << fmt::format("syscribe review check: {}: not decided yet (decision is blank)\n", at.str());
   gen::Reviewed r = gen::review_policy(gen::read_merged(p.positional), policy_options(p.vm), std::move(d));

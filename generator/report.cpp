@@ -192,6 +192,7 @@ Report build_report(const Reviewed& r, const ReportInput& in) {
     rep.matrix.push_back(std::move(mr));
   }
 
+  rep.decisions_file = r.decisions.file;
   for (size_t i = 0; i < r.decisions.list.size(); ++i) {
     const Decision& d = r.decisions.list[i];
     Report::DecisionLine l{d.at.str(), d.syscall, d.allow ? "allow" : "deny", "", d.reason, d.by, d.date, "applied"};
@@ -220,6 +221,11 @@ Report build_report(const Reviewed& r, const ReportInput& in) {
     if (on_arch && !allowed.count(name)) rep.removed_from_docker.push_back(name);
   }
   return rep;
+}
+
+std::string no_decisions_text(const Report& rep) {
+  if (rep.decisions_file.empty()) return "No decisions file was given (generate --review FILE).";
+  return fmt::format("The decisions file {} was given and holds no decisions.", rep.decisions_file);
 }
 
 void check_report_path(const std::string& path) {

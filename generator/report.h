@@ -75,6 +75,7 @@ struct Report {
     std::string at, syscall, decision, scope, reason, by, date, status;  // status: applied / stale: why
   };
   std::vector<DecisionLine> decisions;
+  std::string decisions_file;  // the --review file, or empty when none was given
   std::vector<std::pair<std::string, std::string>> beyond_docker;  // syscall, what Docker does
   std::vector<std::string> removed_from_docker;
   // Where high-risk calls came from (evidence recorded with --stacks).
@@ -86,6 +87,8 @@ struct Report {
   size_t allowed = 0;
 };
 
+// What the decisions section says when there is no decision to list.
+std::string no_decisions_text(const Report& rep);
 Report build_report(const Reviewed& r, const ReportInput& in);
 std::string render_markdown(const Report& rep);
 std::string render_html(const Report& rep);

@@ -230,7 +230,7 @@ std::string render_html(const Report& rep) {
 
   o += "<h2 id=\"decisions\">Review decisions</h2>\n";
   if (rep.decisions.empty()) {
-    o += "<p>No decisions file was given.</p>\n";
+    o += fmt::format("<p id=\"no-decisions\">{}</p>\n", esc(no_decisions_text(rep)));
   } else {
     o += "<table id=\"decisions-table\"><thead><tr><th>Where</th><th>Syscall</th><th>Decision</th><th>Scope</th>"
          "<th>Reason</th><th>By</th><th>Date</th><th>Status</th></tr></thead><tbody>\n";

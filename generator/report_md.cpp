@@ -109,7 +109,7 @@ std::string render_markdown(const Report& rep) {
   }
 
   out += "## Review decisions\n\n";
-  if (rep.decisions.empty()) out += "No decisions file was given.\n\n";
+  if (rep.decisions.empty()) out += no_decisions_text(rep) + "\n\n";
   else {
     std::vector<std::vector<std::string>> rows;
     for (const auto& d : rep.decisions)

@@ -378,5 +378,26 @@ rc, _, err = run("generate", "data/risky.evidence.json", "--review", "data/trunc
 check(rc == 1 and re.search(r"truncated\.json:3:44: the file ends before a '\{' is closed", err),
       f"truncated JSON reported at its end: {rc} {err}")
 
+# 17. A decisions file with no decisions was given: the report and the refusal say so, and do not
+#     ask for --review.
+for name, text in [("empty.yaml", ""), ("no-decisions.yaml", "decisions: []\n")]:
+    empty = out(name)
+    open(empty, "w").write(text)
+    rc, _, err = run("review", "check", "data/risky.evidence.json", "--review", empty, "--report", out(name + ".md"))
+    check(rc == 3 and "give --review" not in err and f"add them to {empty}" in err and "holds no decisions" in err,
+          f"review check --review {name}: {rc} {err}")
+    md = open(out(name + ".md")).read() if os.path.exists(out(name + ".md")) else ""
+    check(f"The decisions file {empty} was given and holds no decisions." in md and "No decisions file was given" not in md,
+          f"report for {name}: {md[md.find('## Review decisions'):][:200]}")
+    rc, _, err = run("generate", "data/risky.evidence.json", "--review", empty, "-o", out("x.json"), "--report",
+                     out(name + ".html"))
+    html = open(out(name + ".html")).read() if os.path.exists(out(name + ".html")) else ""
+    check(rc == 3 and "give --review" not in err and "holds no decisions" in html, f"generate --review {name}: {rc} {err}")
+    rc, _, err = run("review", "check", "../generator/data/webapp.evidence.json", "--review", empty)
+    check(rc == 0 and "holds no decisions" in err and "nothing is pending" in err, f"review check E --review EMPTY: {rc} {err}")
+rc, _, err = run("review", "check", "data/risky.evidence.json", "--report", out("none.md"))
+check(rc == 3 and "give --review FILE" in err and "No decisions file was given" in open(out("none.md")).read(),
+      f"without --review the report says none was given: {rc} {err}")
+
 print(f"{len(failures)} failure(s); outputs in {T}")
 sys.exit(1 if failures else 0)
