@@ -87,6 +87,8 @@ struct Report {
   size_t allowed = 0;
 };
 
+// What the syscalls section says about the runtime tail (empty without one).
+std::string runtime_tail_intro(const Report& rep);
 // What the decisions section says when there is no decision to list.
 std::string no_decisions_text(const Report& rep);
 Report build_report(const Reviewed& r, const ReportInput& in);

@@ -147,6 +147,8 @@ std::string render_html(const Report& rep) {
   o += "<h2 id=\"syscalls\">Syscalls</h2>\n<p class=\"small\">Sorted by risk. A purple flag marks syscalls only an "
        "entrypoint shell or a helper tool made: the application itself never asked for them. Argument values "
        "are the ones recorded; the filter is what the profile allows.</p>\n";
+  if (std::string tail = runtime_tail_intro(rep); !tail.empty())
+    o += fmt::format("<p class=\"small\" id=\"runtime-tail\">{}</p>\n", esc(tail));
   o += "<table id=\"syscalls-table\"><colgroup><col class=\"c-name\"/><col class=\"c-action\"/>"
        "<col class=\"c-count\"/><col class=\"c-procs\"/><col class=\"c-phases\"/><col class=\"c-origin\"/>"
        "<col class=\"c-decision\"/><col class=\"c-docker\"/></colgroup><thead><tr><th>Syscall</th><th>Action</th>"

@@ -72,6 +72,7 @@ std::string render_markdown(const Report& rep) {
 
   out += "## Syscalls\n\nSorted by risk. *Only by* flags syscalls that only an entrypoint shell or a helper tool "
          "made: the application itself never asked for them.\n\n";
+  if (std::string tail = runtime_tail_intro(rep); !tail.empty()) out += tail + "\n\n";
   {
     std::vector<std::vector<std::string>> rows;
     for (const auto& r : rep.rows)

@@ -399,5 +399,25 @@ rc, _, err = run("review", "check", "data/risky.evidence.json", "--report", out(
 check(rc == 3 and "give --review FILE" in err and "No decisions file was given" in open(out("none.md")).read(),
       f"without --review the report says none was given: {rc} {err}")
 
+# 18. Runtime-tail rows say in words what they are and why; the Notes section does not repeat
+#     what a row's Origin and Decision say.
+rc, _, err = run("generate", "data/risky.evidence.json", "--review", "data/decisions.yaml", "--runtime", "runc",
+                 "-o", out("tail.json"), "--report", out("tail.md"), "--report", out("tail.html"))
+md = open(out("tail.md")).read() if rc == 0 else ""
+rows = {r["Syscall"].strip("`"): r for r in md_tables(md).get("Syscalls", [])}
+capset = rows.get("capset", {}).get("Origin", "")
+check(rc == 0 and capset.startswith("runtime tail: runc itself makes this call after it loads the filter and before it "
+                                    "starts the workload") and "Measured in every run of podman+runc" in capset
+      and "measured: " not in capset, f"runtime tail in words: {rc} {err} {capset}")
+futex = rows.get("futex", {}).get("Origin", "")
+check(re.search(r"in some runs of \S+ \(\d of 5\)", futex), f"a call seen in some runs says so: {futex}")
+check("podman-exec+runc (podman exec into a running one)" in md, "the report explains the measured configurations")
+notes = md[md.find("## Notes"):] if "## Notes" in md else ""
+check("added for the runc runtime tail" not in notes and "added as essential" not in notes
+      and "denied by review" not in notes, f"notes do not repeat the Origin column: {notes}")
+html = open(out("tail.html")).read() if rc == 0 else ""
+check("runc itself makes this call" in html and 'id="runtime-tail"' in html and "added for the runc runtime tail" not in html,
+      "html: runtime tail in words, notes not repeated")
+
 print(f"{len(failures)} failure(s); outputs in {T}")
 sys.exit(1 if failures else 0)
