@@ -109,10 +109,11 @@ int review_check(const Args& args) {
     std::cerr << fmt::format("syscribe review check: {}: the file holds no decisions\n", d.file);
   for (const auto& at : d.undecided)
     std::cerr << fmt::format("syscribe review check: {}: not decided yet (decision is blank)\n", at.str());
-  gen::Reviewed r = gen::review_policy(gen::read_merged(p.positional), policy_options(p.vm), std::move(d));
+  ev::Evidence ev = gen::read_merged(p.positional);
+  gen::Reviewed r = gen::review_policy(ev, policy_options(p.vm), std::move(d));
   if (p.vm.count("report"))
     gen::write_report(p.vm["report"].as<std::string>(),
-                      gen::build_report(r, {p.positional, "", "", !r.unreviewed.empty()}));
+                      gen::build_report(r, {p.positional, "", "", !r.unreviewed.empty(), &ev}));
   for (const auto& w : r.warnings) std::cerr << "  warning: " << w << "\n";
   if (!r.unreviewed.empty()) throw Error(gen::unreviewed_message(r), kExitReview);
   std::cerr << fmt::format("syscribe review check: {} decision(s) apply, {} stale; nothing is pending\n",

@@ -42,6 +42,23 @@ std::string process_label(const std::string& exe, const std::string& comm) {
   return fmt::format("{} (comm {})", exe, comm);
 }
 
+// An argv as a shell would read it back: words with spaces or quotes are single-quoted.
+std::string shell_words(const std::vector<std::string>& argv) {
+  std::vector<std::string> words;
+  for (const auto& a : argv) {
+    bool plain = !a.empty() && a.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                                                   "-_./=:,+@%^") == std::string::npos;
+    if (plain) {
+      words.push_back(a);
+      continue;
+    }
+    std::string q = "'";
+    for (char c : a) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    words.push_back(q + "'");
+  }
+  return fmt::format("{}", fmt::join(words, " "));
+}
+
 int phase_rank(const std::string& p) {
   static const std::vector<std::string> order{"startup", "serving", "reload", "shutdown"};
   auto it = std::find(order.begin(), order.end(), p);
@@ -233,6 +250,18 @@ Report build_report(const Reviewed& r, const ReportInput& in) {
     }
     rep.matrix.push_back(std::move(mr));
   }
+
+  if (in.merged)
+    for (const auto& [key, p] : in.merged->processes) {
+      ProcessLine l;
+      l.process = process_label(key.first, key.second);
+      l.role = role_name(process_role(key.first, key.second));
+      l.instances = p.instances;
+      for (const auto& a : p.argvs) l.argvs.push_back(shell_words(a));
+      for (const auto& chain : p.parent_chains)
+        l.parents.push_back(chain.empty() ? "(none recorded)" : fmt::format("{}", fmt::join(chain, " ← ")));
+      rep.process_lines.push_back(std::move(l));
+    }
 
   rep.decisions_file = r.decisions.file;
   for (size_t i = 0; i < r.decisions.list.size(); ++i) {

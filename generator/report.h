@@ -55,11 +55,21 @@ struct MatrixRow {
   std::vector<MatrixCell> cells;  // one per Report::phases
 };
 
+// One process identity of the evidence: how it was started and by whom.
+struct ProcessLine {
+  std::string process;  // as in MatrixRow
+  std::string role;
+  uint64_t instances = 0;
+  std::vector<std::string> argvs;    // each shell-quoted: "/bin/sh -c 'exec app --port 80'"
+  std::vector<std::string> parents;  // each a chain, parent first: "/usr/bin/dash ← /usr/bin/containerd-shim"
+};
+
 struct ReportInput {
   std::vector<std::string> evidence;  // input files
   std::string profile;                // output path, or empty
   std::string format;                 // oci, docker, ...
   bool refused = false;               // generate refused to write the profile
+  const ev::Evidence* merged = nullptr;  // the evidence, for command lines and parents
 };
 
 struct Report {
@@ -70,6 +80,7 @@ struct Report {
   std::vector<ReportRow> rows;  // by risk (critical first), then name
   std::vector<std::string> phases;
   std::vector<MatrixRow> matrix;
+  std::vector<ProcessLine> process_lines;  // empty when the evidence was not given
   std::vector<Unreviewed> unreviewed;
   struct DecisionLine {
     std::string at, syscall, decision, scope, reason, by, date, status;  // status: applied / stale: why

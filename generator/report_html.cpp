@@ -230,6 +230,18 @@ std::string render_html(const Report& rep) {
   }
   o += "</tbody></table>\n";
 
+  if (!rep.process_lines.empty()) {
+    o += "<h2 id=\"processes\">How each process was started</h2>\n<p class=\"small\">The command lines and parent "
+         "chains the evidence kept (parent first), to tell an entrypoint wrapper or a helper from the application.</p>\n"
+         "<table id=\"processes-table\"><thead><tr><th>Process</th><th>Role</th><th>Instances</th><th>Command line</th>"
+         "<th>Started by</th></tr></thead><tbody>\n";
+    for (const auto& l : rep.process_lines)
+      o += fmt::format("<tr data-process=\"{0}\" data-instances=\"{2}\"><td class=\"mono\">{0}</td><td>{1}</td>"
+                       "<td class=\"num\">{2}</td><td class=\"argv\">{3}</td><td class=\"parents\">{4}</td></tr>\n",
+                       esc(l.process), esc(l.role), l.instances, lines(l.argvs, "mono"), lines(l.parents, "mono"));
+    o += "</tbody></table>\n";
+  }
+
   o += "<h2 id=\"decisions\">Review decisions</h2>\n";
   if (rep.decisions.empty()) {
     o += fmt::format("<p id=\"no-decisions\">{}</p>\n", esc(no_decisions_text(rep)));

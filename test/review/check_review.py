@@ -419,5 +419,35 @@ html = open(out("tail.html")).read() if rc == 0 else ""
 check("runc itself makes this call" in html and 'id="runtime-tail"' in html and "added for the runc runtime tail" not in html,
       "html: runtime tail in words, notes not repeated")
 
+# 19. Both reports show how each process was started: its argv and its parent chain.
+for cmd in (["generate", "data/shared.evidence.json", "--review", "data/allow-unshare.yaml", "-o", out("argv.json"),
+             "--report", out("argv.html")],
+            ["review", "check", "data/shared.evidence.json", "--review", "data/allow-unshare.yaml"]):
+    rc, _, err = run(*cmd, "--report", out("argv.md"))
+    procs = {r["Process"]: r for r in md_tables(open(out("argv.md")).read()).get("How each process was started", [])} \
+        if rc == 0 else {}
+    check(procs.get("/usr/bin/unshare", {}).get("Command line") == "`/usr/bin/unshare -u true`"
+          and procs.get("/usr/bin/unshare", {}).get("Started by") == "`/usr/bin/app`"
+          and procs.get("/usr/bin/app", {}).get("Role") == "application",
+          f"{cmd[0]}: md argv and parents: {rc} {err} {procs}")
+    if os.path.exists(out("argv.md")):
+        os.unlink(out("argv.md"))
+if os.path.exists(out("argv.html")):
+    tree = Tree(open(out("argv.html")).read()).root
+    prow = {tr.attrs["data-process"]: tr for t in tree.all("table", id="processes-table") for tr in t.all("tr")
+            if "data-process" in tr.attrs}
+    un = prow.get("/usr/bin/unshare")
+    check(un is not None and "/usr/bin/unshare -u true" in un.full_text() and "/usr/bin/app" in un.full_text(),
+          f"html argv and parents: {sorted(prow)}")
+else:
+    check(False, "html report with argv written")
+ev = json.load(open("data/shared.evidence.json"))
+ev["processes"][1]["argv"] = [["/bin/sh", "-c", "exec app --name it's"]]
+open(out("quoted.evidence.json"), "w").write(json.dumps(ev))
+rc, _, err = run("review", "check", out("quoted.evidence.json"), "--review", "data/allow-unshare.yaml", "--report", out("q.md"))
+procs = {r["Process"]: r for r in md_tables(open(out("q.md")).read()).get("How each process was started", [])} if rc == 0 else {}
+check(procs.get("/usr/bin/unshare", {}).get("Command line") == r"""`/bin/sh -c 'exec app --name it'\''s'`""",
+      f"an argv word with spaces and quotes is shell-quoted: {rc} {err} {procs.get('/usr/bin/unshare')}")
+
 print(f"{len(failures)} failure(s); outputs in {T}")
 sys.exit(1 if failures else 0)
