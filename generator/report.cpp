@@ -6,6 +6,7 @@
 #include <set>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "core/atomic_file.h"
 #include "core/error.h"
@@ -308,6 +309,37 @@ std::string runtime_tail_intro(const Report& rep) {
 std::string no_decisions_text(const Report& rep) {
   if (rep.decisions_file.empty()) return "No decisions file was given (generate --review FILE).";
   return fmt::format("The decisions file {} was given and holds no decisions.", rep.decisions_file);
+}
+
+std::string review_check_json(const Reviewed& r, const std::vector<std::string>& evidence) {
+  using oj = nlohmann::ordered_json;
+  oj j;
+  j["format"] = "syscribe-review-check";
+  j["version"] = 1;
+  j["evidence"] = evidence;
+  j["review"] = r.decisions.file.empty() ? oj() : oj(r.decisions.file);
+  j["ok"] = r.unreviewed.empty();
+  j["decisions"] = r.decisions.list.size();
+  j["applied"] = r.decisions.list.size() - r.stale.size();
+  oj pending = oj::array();
+  for (const auto& u : r.unreviewed) {
+    oj uses = oj::array();
+    for (const auto& use : u.uses) uses.push_back({{"process", process_label(use.exe, use.comm)}, {"phase", use.phase}});
+    pending.push_back({{"syscall", u.syscall}, {"risk", sys::risk_name(u.risk)}, {"reason", u.reason},
+                       {"count", u.count}, {"uses", std::move(uses)}});
+  }
+  j["pending"] = std::move(pending);
+  oj stale = oj::array();
+  for (const auto& st : r.stale) {
+    const Decision& d = r.decisions.list[st.decision];
+    stale.push_back({{"at", d.at.str()}, {"syscall", d.syscall}, {"decision", d.allow ? "allow" : "deny"}, {"why", st.why}});
+  }
+  j["stale"] = std::move(stale);
+  oj undecided = oj::array();
+  for (const auto& at : r.decisions.undecided) undecided.push_back(at.str());
+  j["undecided"] = std::move(undecided);
+  j["warnings"] = r.warnings;
+  return j.dump(2) + "\n";
 }
 
 void check_report_path(const std::string& path) {

@@ -105,6 +105,8 @@ std::string no_decisions_text(const Report& rep);
 Report build_report(const Reviewed& r, const ReportInput& in);
 std::string render_markdown(const Report& rep);
 std::string render_html(const Report& rep);
+// review check's --json output (docs/json-output.md): {"format": "syscribe-review-check", ...}.
+std::string review_check_json(const Reviewed& r, const std::vector<std::string>& evidence);
 // Writes FILE.md or FILE.html (the extension decides) atomically. Throws a usage Error for
 // another extension.
 void write_report(const std::string& path, const Report& rep);
