@@ -7,20 +7,17 @@ kept beside the test's outputs as an artifact. Skips (77) where Chromium is not 
 Usage: html_render_test.py SYSCRIBE OUTDIR   (run from test/review)"""
 import json, os, re, shutil, struct, subprocess, sys, tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'pylib'))
+import syscribe_test as t  # noqa: E402
+from syscribe_test import check  # noqa: E402
+
 S, OUTDIR = sys.argv[1:3]
 browser = shutil.which('chromium') or shutil.which('chromium-browser') or shutil.which('google-chrome')
 if not browser:
-    print('skipped: no Chromium (apt-get install chromium) to render the HTML report')
-    sys.exit(77)
+    t.skip('the HTML report in a browser', 'no Chromium (apt-get install chromium)')
+    t.finish()
 
 tmp = tempfile.mkdtemp(prefix='syscribe-html-')
-failures = []
-
-
-def check(what, ok, why=''):
-    print(f"{'ok  ' if ok else 'FAIL'} {what}{'' if ok else ': ' + why}", flush=True)
-    if not ok:
-        failures.append(what)
 
 
 def generate(name, *args):
@@ -126,5 +123,4 @@ size = os.path.getsize(shot) if os.path.exists(shot) else 0
 check('the screenshot shows a rendered page', size > 40_000, f'{size} bytes')
 print(f'screenshot: {shot}')
 shutil.rmtree(tmp, ignore_errors=True)
-print(f'{len(failures)} failed' if failures else 'the report renders in Chromium and fits its page')
-sys.exit(1 if failures else 0)
+t.finish('the report renders in Chromium and fits its page')
