@@ -48,10 +48,14 @@ p, li { max-width: 110ch; }
 .muted { color: var(--muted); }
 code, .mono { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, monospace; font-size: 12.5px; }
 table { border-collapse: collapse; width: 100%; margin: 8px 0 12px; }
-th, td { border: 1px solid var(--line); padding: 5px 7px; text-align: left; vertical-align: top; overflow-wrap: anywhere; }
+th, td { border: 1px solid var(--line); padding: 5px 7px; text-align: left; vertical-align: top; overflow-wrap: break-word; }
 /* Fixed columns: a long path or flag list wraps inside its cell instead of widening the table
-   past the window, so Origin, Decision and Docker default stay on screen and on paper. */
-table#syscalls-table { table-layout: fixed; }
+   past the window, so Origin, Decision and Docker default stay on screen and on paper. Paths
+   and flag lists (mono) break anywhere; words of prose do not. */
+table.fixed { table-layout: fixed; }
+table.fixed td, .mono { overflow-wrap: anywhere; }
+col.p-process { width: 22%; } col.p-role { width: 11%; } col.p-instances { width: 9.5%; } col.p-argv { width: 35.5%; }
+col.p-parents { width: 22%; }
 col.c-name { width: 13%; } col.c-action { width: 7%; } col.c-count { width: 5.5%; } col.c-procs { width: 20%; }
 col.c-phases { width: 7.5%; } col.c-origin { width: 18%; } col.c-decision { width: 18%; } col.c-docker { width: 11%; }
 tr.has-detail td { border-bottom: none; }
@@ -149,7 +153,7 @@ std::string render_html(const Report& rep) {
        "are the ones recorded; the filter is what the profile allows.</p>\n";
   if (std::string tail = runtime_tail_intro(rep); !tail.empty())
     o += fmt::format("<p class=\"small\" id=\"runtime-tail\">{}</p>\n", esc(tail));
-  o += "<table id=\"syscalls-table\"><colgroup><col class=\"c-name\"/><col class=\"c-action\"/>"
+  o += "<table id=\"syscalls-table\" class=\"fixed\"><colgroup><col class=\"c-name\"/><col class=\"c-action\"/>"
        "<col class=\"c-count\"/><col class=\"c-procs\"/><col class=\"c-phases\"/><col class=\"c-origin\"/>"
        "<col class=\"c-decision\"/><col class=\"c-docker\"/></colgroup><thead><tr><th>Syscall</th><th>Action</th>"
        "<th>Count</th><th>Processes</th><th>Phases</th><th>Origin</th><th>Decision</th><th>Docker default</th>"
@@ -233,7 +237,8 @@ std::string render_html(const Report& rep) {
   if (!rep.process_lines.empty()) {
     o += "<h2 id=\"processes\">How each process was started</h2>\n<p class=\"small\">The command lines and parent "
          "chains the evidence kept (parent first), to tell an entrypoint wrapper or a helper from the application.</p>\n"
-         "<table id=\"processes-table\"><thead><tr><th>Process</th><th>Role</th><th>Instances</th><th>Command line</th>"
+         "<table id=\"processes-table\" class=\"fixed\"><colgroup><col class=\"p-process\"/><col class=\"p-role\"/>"
+         "<col class=\"p-instances\"/><col class=\"p-argv\"/><col class=\"p-parents\"/></colgroup><thead><tr><th>Process</th><th>Role</th><th>Instances</th><th>Command line</th>"
          "<th>Started by</th></tr></thead><tbody>\n";
     for (const auto& l : rep.process_lines)
       o += fmt::format("<tr data-process=\"{0}\" data-instances=\"{2}\"><td class=\"mono\">{0}</td><td>{1}</td>"
@@ -249,7 +254,7 @@ std::string render_html(const Report& rep) {
     o += "<table id=\"decisions-table\"><thead><tr><th>Where</th><th>Syscall</th><th>Decision</th><th>Scope</th>"
          "<th>Reason</th><th>By</th><th>Date</th><th>Status</th></tr></thead><tbody>\n";
     for (const auto& d : rep.decisions)
-      o += fmt::format("<tr data-syscall=\"{1}\" data-status=\"{7}\"><td class=\"small mono\">{0}</td><td><code>{1}</code>"
+      o += fmt::format("<tr data-syscall=\"{1}\" data-status=\"{7}\"><td class=\"small\">{0}</td><td><code>{1}</code>"
                        "</td><td class=\"dec-{2}\">{2}</td><td>{3}</td><td>{4}</td><td>{5}</td><td>{6}</td><td>{8}</td></tr>\n",
                        esc(d.at), esc(d.syscall), esc(d.decision), esc(d.scope), esc(d.reason), esc(d.by), esc(d.date),
                        d.status == "applied" ? "applied" : "stale", esc(d.status));

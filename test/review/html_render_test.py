@@ -65,6 +65,23 @@ MEASURE = r'''<script>
                            ' right=' + Math.round(b.right) + ' scroll=' + el.scrollWidth + ' client=' + el.clientWidth +
                            ' ' + el.textContent.slice(0, 60));
   }
+  // Words of headings and prose split across lines ("Insta|nces"): paths may break, words not.
+  out.brokenWords = [];
+  for (const el of document.querySelectorAll('th, td:not(.mono):not(.args):not(.processes):not(.argv):not(.parents)')) {
+    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      if (n.parentElement.closest('.mono, code')) continue;
+      const re = /(?<![\w\/.+=:-])[A-Za-z]{4,}(?![\w\/.+=:-])/g;  // words, not parts of paths or flag names
+      let m;
+      while ((m = re.exec(n.data)) !== null) {
+        const r = document.createRange();
+        r.setStart(n, m.index);
+        r.setEnd(n, m.index + m[0].length);
+        const tops = new Set(Array.from(r.getClientRects()).map(x => Math.round(x.top)));
+        if (tops.size > 1) out.brokenWords.push(m[0]);
+      }
+    }
+  }
   const pre = document.createElement('pre');
   pre.id = 'layout-measured';
   pre.textContent = JSON.stringify(out);
@@ -98,6 +115,8 @@ for report, name in ((risky, 'risky'), (wide, 'wide')):
         check(f'{tag}: no horizontal overflow', m['scrollWidth'] <= m['viewport'],
               f"document is {m['scrollWidth']} px wide in a {m['viewport']} px viewport")
         check(f'{tag}: no element sticks out or scrolls', not m['overflowing'], '\n  '.join(m['overflowing'][:8]))
+        check(f'{tag}: no word of a heading or of prose is split across lines', not m['brokenWords'],
+              ', '.join(sorted(set(m['brokenWords']))[:20]))
         for col in ('Origin', 'Decision', 'Docker default'):
             c = m['columns'].get(col)
             check(f'{tag}: the {col} column is on the page and readable',
