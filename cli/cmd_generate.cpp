@@ -113,7 +113,7 @@ int cmd_generate(const Args& args) {
   gen::Policy& pol = reviewed.policy;
   auto write_reports = [&](bool refused) {
     for (const auto& r : reports)
-      gen::write_report(r, gen::build_report(reviewed, {p.positional, out == "-" ? "" : out, format, refused}));
+      gen::write_report(r, gen::build_report(reviewed, {p.positional, out == "-" ? "" : out, format, refused, &ev}));
   };
   if (!reviewed.unreviewed.empty()) {
     write_reports(true);

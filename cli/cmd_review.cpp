@@ -93,9 +93,12 @@ int review_init(const Args& args) {
 
 int review_check(const Args& args) {
   po::options_description opts("Options");
-  opts.add_options()("report", po::value<std::string>(), "also write the review report (FILE.md or FILE.html)");
+  opts.add_options()
+      ("report", po::value<std::string>(), "also write the review report (FILE.md or FILE.html)")
+      ("json", "print what is pending, stale and applied as one JSON document on stdout (docs/json-output.md); "
+               "the exit status is the same");
   add_policy_options(opts);
-  auto p = parse_args("review check", "syscribe review check EVIDENCE... [--review FILE] [--report FILE] [OPTIONS]",
+  auto p = parse_args("review check", "syscribe review check EVIDENCE... [--review FILE] [--report FILE] [--json] [OPTIONS]",
                       "Applies the decisions to the evidence as generate would, and says which high-risk\n"
                       "syscalls still need a decision (exit 3) and which decisions are stale. Writes no profile.\n",
                       opts, args);
@@ -105,12 +108,16 @@ int review_check(const Args& args) {
   // A skeleton being filled in: its blank items are what is pending, not a malformed file.
   gen::Decisions d =
       p.vm.count("review") ? gen::read_decisions(p.vm["review"].as<std::string>(), true) : gen::Decisions{};
+  if (!d.file.empty() && d.list.empty() && d.undecided.empty())
+    std::cerr << fmt::format("syscribe review check: {}: the file holds no decisions\n", d.file);
   for (const auto& at : d.undecided)
     std::cerr << fmt::format("syscribe review check: {}: not decided yet (decision is blank)\n", at.str());
-  gen::Reviewed r = gen::review_policy(gen::read_merged(p.positional), policy_options(p.vm), std::move(d));
+  ev::Evidence ev = gen::read_merged(p.positional);
+  gen::Reviewed r = gen::review_policy(ev, policy_options(p.vm), std::move(d));
   if (p.vm.count("report"))
     gen::write_report(p.vm["report"].as<std::string>(),
-                      gen::build_report(r, {p.positional, "", "", !r.unreviewed.empty()}));
+                      gen::build_report(r, {p.positional, "", "", !r.unreviewed.empty(), &ev}));
+  if (p.vm.count("json")) std::cout << gen::review_check_json(r, p.positional);
   for (const auto& w : r.warnings) std::cerr << "  warning: " << w << "\n";
   if (!r.unreviewed.empty()) throw Error(gen::unreviewed_message(r), kExitReview);
   std::cerr << fmt::format("syscribe review check: {} decision(s) apply, {} stale; nothing is pending\n",

@@ -84,6 +84,10 @@ std::string show_arg(const sys::ArgInfo& a, const tracer::SyscallStop& stop, uin
     case sys::ArgKind::enumval:
       return sys::decode_value(a.xlat, a.kind, v);
     case sys::ArgKind::fd:
+      if (!a.xlat.empty() && sys::value_of(a.xlat, sys::decode_value(a.xlat, a.kind, v))) {
+        return sys::decode_value(a.xlat, a.kind, v);  // AT_FDCWD; other fds as numbers
+      }
+      [[fallthrough]];
     case sys::ArgKind::int32:
     case sys::ArgKind::pid:
       return std::to_string(static_cast<int32_t>(v));
@@ -104,7 +108,12 @@ std::string describe_call(const sys::SyscallInfo* info, const tracer::SyscallSto
   std::string out = std::string(info->name) + "(";
   for (size_t i = 0; i < info->args.size() && i < 6; ++i) {
     if (i) out += ", ";
-    out += fmt::format("{}={}", info->args[i].name, show_arg(info->args[i], stop, stop.args[i], pid));
+    const sys::ArgInfo& a = info->args[i];
+    std::string shown = show_arg(a, stop, stop.args[i], pid);
+    if (int by = info->arg_index(sys::xlat_context_arg(a.xlat)); by >= 0)  // setsockopt's optname by its level
+      shown = sys::decode_value(*info, a, tracer::arg_value(stop, stop.args[i], a.is32),
+                                std::vector<uint64_t>{tracer::arg_value(stop, stop.args[by], info->args[by].is32)});
+    out += fmt::format("{}={}", a.name, shown);
   }
   return out + ")";
 }

@@ -4,6 +4,7 @@
 #include <set>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 namespace syscribe::gen {
 
@@ -68,65 +69,76 @@ std::map<std::string, CallSummary> summarize(const ev::Evidence& e) {
   return m;
 }
 
-void change_line(std::vector<std::string>& out, const std::string& what, const std::vector<std::string>& plus,
-                 const std::vector<std::string>& minus) {
+// A '~' item; `shown` wraps each value in the line ("[rule]"), not in added/removed.
+void change_line(std::vector<DiffItem>& out, const std::string& subject, const std::string& aspect,
+                 const std::vector<std::string>& plus, const std::vector<std::string>& minus, bool bracket = false) {
   if (plus.empty() && minus.empty()) return;
   std::vector<std::string> parts;
-  for (const auto& x : plus) parts.push_back("+" + x);
-  for (const auto& x : minus) parts.push_back("-" + x);
-  out.push_back(fmt::format("~ {}: {}", what, fmt::join(parts, " ")));
+  auto shown = [&](const std::string& x) { return bracket ? "[" + x + "]" : x; };
+  for (const auto& x : plus) parts.push_back("+" + shown(x));
+  for (const auto& x : minus) parts.push_back("-" + shown(x));
+  std::string what = aspect.empty() || aspect == "rules" ? subject : subject + " " + aspect;
+  out.push_back({'~', subject, aspect, plus, minus, fmt::format("~ {}: {}", what, fmt::join(parts, " "))});
+}
+
+std::vector<std::string> lines_of(const std::vector<DiffItem>& items) {
+  std::vector<std::string> out;
+  for (const auto& i : items) out.push_back(i.line);
+  return out;
 }
 
 }  // namespace
 
-std::vector<std::string> diff_profiles(const Profile& a, const Profile& b) {
-  std::vector<std::string> out;
+std::vector<DiffItem> diff_profile_items(const Profile& a, const Profile& b) {
+  std::vector<DiffItem> out;
   auto da = describe_action(action_value(a.default_action, a.default_errno_ret).value_or(0));
   auto db = describe_action(action_value(b.default_action, b.default_errno_ret).value_or(0));
-  if (da != db) out.push_back(fmt::format("~ defaultAction: {} -> {}", da, db));
+  if (da != db) out.push_back({'~', "defaultAction", "", {db}, {da}, fmt::format("~ defaultAction: {} -> {}", da, db)});
   std::set<std::string> aa, ab;
   for (auto x : listed_arches(a)) aa.insert(std::string(sys::arch_name(x)));
   for (auto x : listed_arches(b)) ab.insert(std::string(sys::arch_name(x)));
   std::vector<std::string> plus, minus;
   diff_sets(aa, ab, plus, minus);
-  change_line(out, "architectures", plus, minus);
+  change_line(out, "architectures", "", plus, minus);
   auto ma = by_name(a), mb = by_name(b);
   for (const auto& [name, rules] : mb)
-    if (!ma.count(name)) out.push_back(fmt::format("+ {}: {}", name, fmt::join(rules, "; ")));
+    if (!ma.count(name))
+      out.push_back({'+', name, "rules", {rules.begin(), rules.end()}, {}, fmt::format("+ {}: {}", name, fmt::join(rules, "; "))});
   for (const auto& [name, rules] : ma)
-    if (!mb.count(name)) out.push_back(fmt::format("- {}: {}", name, fmt::join(rules, "; ")));
+    if (!mb.count(name))
+      out.push_back({'-', name, "rules", {}, {rules.begin(), rules.end()}, fmt::format("- {}: {}", name, fmt::join(rules, "; "))});
   for (const auto& [name, rules] : ma) {
     auto it = mb.find(name);
     if (it == mb.end()) continue;
     plus.clear();
     minus.clear();
     diff_sets(rules, it->second, plus, minus);
-    for (auto& x : plus) x = "[" + x + "]";
-    for (auto& x : minus) x = "[" + x + "]";
-    change_line(out, name, plus, minus);
+    change_line(out, name, "rules", plus, minus, true);
   }
   return out;
 }
 
-std::vector<std::string> diff_evidence(const ev::Evidence& a, const ev::Evidence& b) {
-  std::vector<std::string> out;
+std::vector<DiffItem> diff_evidence_items(const ev::Evidence& a, const ev::Evidence& b) {
+  std::vector<DiffItem> out;
   auto ma = summarize(a), mb = summarize(b);
   for (const auto& [name, s] : mb)
     if (!ma.count(name))
-      out.push_back(fmt::format("+ {}: by {} ({})", name, fmt::join(s.processes, ", "), fmt::join(s.arches, ", ")));
+      out.push_back({'+', name, "", {}, {},
+                     fmt::format("+ {}: by {} ({})", name, fmt::join(s.processes, ", "), fmt::join(s.arches, ", "))});
   for (const auto& [name, s] : ma)
     if (!mb.count(name))
-      out.push_back(fmt::format("- {}: by {} ({})", name, fmt::join(s.processes, ", "), fmt::join(s.arches, ", ")));
+      out.push_back({'-', name, "", {}, {},
+                     fmt::format("- {}: by {} ({})", name, fmt::join(s.processes, ", "), fmt::join(s.arches, ", "))});
   for (const auto& [name, sa] : ma) {
     auto it = mb.find(name);
     if (it == mb.end()) continue;
     const CallSummary& sb = it->second;
     std::vector<std::string> plus, minus;
     diff_sets(sa.arches, sb.arches, plus, minus);
-    change_line(out, name + " arches", plus, minus);
+    change_line(out, name, "arches", plus, minus);
     plus.clear(), minus.clear();
     diff_sets(sa.processes, sb.processes, plus, minus);
-    change_line(out, name + " processes", plus, minus);
+    change_line(out, name, "processes", plus, minus);
     std::set<std::string> args;
     for (const auto& [k, _] : sa.args) args.insert(k);
     for (const auto& [k, _] : sb.args) args.insert(k);
@@ -136,10 +148,37 @@ std::vector<std::string> diff_evidence(const ev::Evidence& a, const ev::Evidence
       auto ia = sa.args.find(arg);
       auto ib = sb.args.find(arg);
       diff_sets(ia == sa.args.end() ? none : ia->second, ib == sb.args.end() ? none : ib->second, plus, minus);
-      change_line(out, name + " " + arg, plus, minus);
+      change_line(out, name, arg, plus, minus);
     }
   }
   return out;
+}
+
+std::vector<std::string> diff_profiles(const Profile& a, const Profile& b) { return lines_of(diff_profile_items(a, b)); }
+std::vector<std::string> diff_evidence(const ev::Evidence& a, const ev::Evidence& b) {
+  return lines_of(diff_evidence_items(a, b));
+}
+
+std::string diff_json(const std::string& a, const std::string& b, bool evidence, const std::vector<DiffItem>& items) {
+  nlohmann::ordered_json j;
+  j["format"] = "syscribe-diff";
+  j["version"] = 1;
+  j["a"] = a;
+  j["b"] = b;
+  j["compared"] = evidence ? "evidence" : "profiles";
+  j["same"] = items.empty();
+  j["changes"] = nlohmann::ordered_json::array();
+  for (const auto& i : items) {
+    nlohmann::ordered_json c;
+    c["change"] = i.sign == '+' ? "added" : i.sign == '-' ? "removed" : "changed";
+    c["subject"] = i.subject;
+    c["aspect"] = i.aspect;
+    c["added"] = i.added;
+    c["removed"] = i.removed;
+    c["line"] = i.line;
+    j["changes"].push_back(std::move(c));
+  }
+  return j.dump(2) + "\n";
 }
 
 }  // namespace syscribe::gen

@@ -5,6 +5,7 @@
 #include <map>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 namespace syscribe::gen {
 
@@ -155,6 +156,36 @@ std::vector<Finding> lint_profile(const Profile& p, const LintOptions& opts) {
                                              "clone only on ENOSYS; add clone3 with SCMP_ACT_ERRNO and errnoRet {}",
                                              describe_action(def), ENOSYS)});
   return out;
+}
+
+std::string lint_json(const std::vector<std::pair<std::string, std::vector<Finding>>>& files) {
+  nlohmann::ordered_json j;
+  size_t errors = 0, warnings = 0;
+  nlohmann::ordered_json list = nlohmann::ordered_json::array();
+  for (const auto& [file, findings] : files) {
+    nlohmann::ordered_json f;
+    size_t w = 0;
+    nlohmann::ordered_json items = nlohmann::ordered_json::array();
+    for (const auto& x : findings) {
+      w += x.warning;
+      items.push_back({{"where", x.where}, {"severity", x.warning ? "warning" : "error"}, {"message", x.message}});
+    }
+    f["file"] = file;
+    f["ok"] = w == findings.size();
+    f["errors"] = findings.size() - w;
+    f["warnings"] = w;
+    f["findings"] = std::move(items);
+    errors += findings.size() - w;
+    warnings += w;
+    list.push_back(std::move(f));
+  }
+  j["format"] = "syscribe-lint";
+  j["version"] = 1;
+  j["ok"] = errors == 0;
+  j["errors"] = errors;
+  j["warnings"] = warnings;
+  j["files"] = std::move(list);
+  return j.dump(2) + "\n";
 }
 
 }  // namespace syscribe::gen

@@ -4,6 +4,7 @@
 
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "generator/profile.h"
@@ -27,5 +28,9 @@ struct LintOptions {
 // allowed with no stated reason is an error, or a warning in an OCI file (which has no
 // field for a reason: give the decisions in LintOptions::reviewed).
 std::vector<Finding> lint_profile(const Profile& p, const LintOptions& opts = {});
+
+// The --json form of lint's findings, one entry per file in the order given (docs/json-output.md):
+// {"format": "syscribe-lint", "version": 1, "ok": ..., "errors": N, "warnings": N, "files": [...]}.
+std::string lint_json(const std::vector<std::pair<std::string, std::vector<Finding>>>& files);
 
 }  // namespace syscribe::gen

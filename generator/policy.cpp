@@ -39,6 +39,15 @@ std::vector<TailRow> tail_rows(const std::string& tsv) {
 }
 
 std::string value_name(const sys::ArgInfo& a, uint64_t v) { return sys::decode_value(a.xlat, a.kind, v); }
+// The same, naming the value by the recorded values of the argument its set depends on
+// (setsockopt's optname by level).
+std::string value_name(const sys::SyscallInfo& s, const sys::ArgInfo& a, uint64_t v, const ev::SyscallStats& st) {
+  std::vector<uint64_t> context;
+  if (auto by = st.args.find(std::string(sys::xlat_context_arg(a.xlat))); by != st.args.end())
+    for (const auto& [text, _] : by->second)
+      if (auto c = sys::parse_value("", text)) context.push_back(*c);
+  return sys::decode_value(s, a, v, context);
+}
 
 // Argument filters for one syscall from the values recorded for it. An argument whose values
 // were not recorded gets no filter, with a warning: allowing it
@@ -63,7 +72,7 @@ std::vector<ArgFilter> filters_from(const sys::SyscallInfo& info, const ev::Sysc
     // Numbers: the evidence reader refuses any other value of a number argument.
     for (const auto& [text, _] : it->second) values.insert(sys::parse_value("", text).value() & f.mask);
     f.values.assign(values.begin(), values.end());
-    for (uint64_t v : f.values) f.names.push_back(value_name(a, v));
+    for (uint64_t v : f.values) f.names.push_back(value_name(info, a, v, st));
     out.push_back(std::move(f));
   }
   return out;
@@ -245,7 +254,7 @@ Policy build_policy(const ev::Evidence& ev, const PolicyOptions& opts) {
       for (const auto& [text, n] : values) {
         std::string shown = text;
         if (ai && !sys::is_string_kind(ai->kind))
-          if (auto v = sys::parse_value("", text)) shown = value_name(*ai, *v);
+          if (auto v = sys::parse_value("", text)) shown = value_name(*info, *ai, *v, a.stats);
         e.arg_values[arg][shown] += n;
       }
     }

@@ -6,6 +6,7 @@
 #include <set>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "core/atomic_file.h"
 #include "core/error.h"
@@ -42,6 +43,23 @@ std::string process_label(const std::string& exe, const std::string& comm) {
   return fmt::format("{} (comm {})", exe, comm);
 }
 
+// An argv as a shell would read it back: words with spaces or quotes are single-quoted.
+std::string shell_words(const std::vector<std::string>& argv) {
+  std::vector<std::string> words;
+  for (const auto& a : argv) {
+    bool plain = !a.empty() && a.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                                                   "-_./=:,+@%^") == std::string::npos;
+    if (plain) {
+      words.push_back(a);
+      continue;
+    }
+    std::string q = "'";
+    for (char c : a) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    words.push_back(q + "'");
+  }
+  return fmt::format("{}", fmt::join(words, " "));
+}
+
 int phase_rank(const std::string& p) {
   static const std::vector<std::string> order{"startup", "serving", "reload", "shutdown"};
   auto it = std::find(order.begin(), order.end(), p);
@@ -58,7 +76,41 @@ std::string docker_text(const DockerVerdict& v) {
   return "not allowed";
 }
 
+// A runtime tail's note, "runc: measured: podman+runc 5/5, runc:nnp=false 1/5", in words: what
+// the call is there for, and in which measured configurations the runtime made it.
+std::string runtime_tail_text(const std::string& note) {
+  auto colon = note.find(": ");
+  std::string runtime = colon == std::string::npos ? note : note.substr(0, colon);
+  std::string rest = colon == std::string::npos ? "" : note.substr(colon + 2);
+  std::string out = fmt::format(
+      "runtime tail: {0} itself makes this call after it loads the filter and before it starts the workload, so "
+      "a container {0} starts cannot run without it",
+      runtime);
+  if (rest.rfind("measured: ", 0) != 0) return rest.empty() ? out : fmt::format("{} ({})", out, rest);
+  std::vector<std::string> every, some;
+  std::string list = rest.substr(10);
+  for (size_t at = 0; at <= list.size();) {
+    size_t end = list.find(", ", at);
+    std::string item = list.substr(at, end == std::string::npos ? std::string::npos : end - at);
+    at = end == std::string::npos ? list.size() + 1 : end + 2;
+    auto sp = item.rfind(' ');
+    auto slash = item.rfind('/');
+    if (sp == std::string::npos || slash == std::string::npos || slash < sp) {
+      some.push_back(item);
+      continue;
+    }
+    std::string config = item.substr(0, sp), n = item.substr(sp + 1, slash - sp - 1), m = item.substr(slash + 1);
+    if (n == m) every.push_back(config);
+    else some.push_back(fmt::format("{} ({} of {})", config, n, m));
+  }
+  std::vector<std::string> seen;
+  if (!every.empty()) seen.push_back(fmt::format("in every run of {}", fmt::join(every, ", ")));
+  if (!some.empty()) seen.push_back(fmt::format("in some runs of {}", fmt::join(some, ", ")));
+  return fmt::format("{}. Measured {}", out, fmt::join(seen, "; "));
+}
+
 std::string origin_text(const Source& s) {
+  if (s.origin == Origin::runtime_tail) return runtime_tail_text(s.note);
   return s.note.empty() ? std::string(origin_name(s.origin)) : fmt::format("{}: {}", origin_name(s.origin), s.note);
 }
 
@@ -87,7 +139,6 @@ Report build_report(const Reviewed& r, const ReportInput& in) {
   rep.runtime = r.options.runtime;
   rep.unreviewed = r.unreviewed;
   rep.warnings = pol.warnings;
-  rep.notes = pol.notes;
 
   std::set<std::string> pending;
   for (const auto& u : r.unreviewed) pending.insert(u.syscall);
@@ -167,6 +218,15 @@ Report build_report(const Reviewed& r, const ReportInput& in) {
     return std::pair(rank(a.risk), a.syscall) < std::pair(rank(b.risk), b.syscall);
   });
 
+  // Notes about one syscall ("capget: added for the runc runtime tail") say what its row's
+  // Origin and Decision already say; the others stay.
+  std::set<std::string> in_rows;
+  for (const auto& row : rep.rows) in_rows.insert(row.syscall);
+  for (const auto& n : pol.notes) {
+    auto colon = n.find(": ");
+    if (colon == std::string::npos || !in_rows.count(n.substr(0, colon))) rep.notes.push_back(n);
+  }
+
   // The process x phase matrix, from the evidence as recorded.
   std::set<std::string> phases;
   std::map<ev::ProcessKey, std::map<std::string, MatrixCell>> cells;
@@ -192,6 +252,19 @@ Report build_report(const Reviewed& r, const ReportInput& in) {
     rep.matrix.push_back(std::move(mr));
   }
 
+  if (in.merged)
+    for (const auto& [key, p] : in.merged->processes) {
+      ProcessLine l;
+      l.process = process_label(key.first, key.second);
+      l.role = role_name(process_role(key.first, key.second));
+      l.instances = p.instances;
+      for (const auto& a : p.argvs) l.argvs.push_back(shell_words(a));
+      for (const auto& chain : p.parent_chains)
+        l.parents.push_back(chain.empty() ? "(none recorded)" : fmt::format("{}", fmt::join(chain, " ← ")));
+      rep.process_lines.push_back(std::move(l));
+    }
+
+  rep.decisions_file = r.decisions.file;
   for (size_t i = 0; i < r.decisions.list.size(); ++i) {
     const Decision& d = r.decisions.list[i];
     Report::DecisionLine l{d.at.str(), d.syscall, d.allow ? "allow" : "deny", "", d.reason, d.by, d.date, "applied"};
@@ -220,6 +293,53 @@ Report build_report(const Reviewed& r, const ReportInput& in) {
     if (on_arch && !allowed.count(name)) rep.removed_from_docker.push_back(name);
   }
   return rep;
+}
+
+std::string runtime_tail_intro(const Report& rep) {
+  if (rep.runtime.empty() || rep.runtime == "none") return "";
+  return fmt::format(
+      "Runtime tail: {0} makes a few syscalls itself, under the container's filter, between loading it and starting "
+      "the workload; a profile recorded outside a container lacks them, so they are added and marked. They were "
+      "measured (syscalls-tables/runtime-tails.tsv) in these configurations: podman+{0} (podman running a container "
+      "with {0}), podman-exec+{0} (podman exec into a running one), {0}:nnp=false and {0}:nnp=true ({0} with "
+      "noNewPrivileges off and on), {0}:user=1000 ({0} running the workload as user 1000).",
+      rep.runtime);
+}
+
+std::string no_decisions_text(const Report& rep) {
+  if (rep.decisions_file.empty()) return "No decisions file was given (generate --review FILE).";
+  return fmt::format("The decisions file {} was given and holds no decisions.", rep.decisions_file);
+}
+
+std::string review_check_json(const Reviewed& r, const std::vector<std::string>& evidence) {
+  using oj = nlohmann::ordered_json;
+  oj j;
+  j["format"] = "syscribe-review-check";
+  j["version"] = 1;
+  j["evidence"] = evidence;
+  j["review"] = r.decisions.file.empty() ? oj() : oj(r.decisions.file);
+  j["ok"] = r.unreviewed.empty();
+  j["decisions"] = r.decisions.list.size();
+  j["applied"] = r.decisions.list.size() - r.stale.size();
+  oj pending = oj::array();
+  for (const auto& u : r.unreviewed) {
+    oj uses = oj::array();
+    for (const auto& use : u.uses) uses.push_back({{"process", process_label(use.exe, use.comm)}, {"phase", use.phase}});
+    pending.push_back({{"syscall", u.syscall}, {"risk", sys::risk_name(u.risk)}, {"reason", u.reason},
+                       {"count", u.count}, {"uses", std::move(uses)}});
+  }
+  j["pending"] = std::move(pending);
+  oj stale = oj::array();
+  for (const auto& st : r.stale) {
+    const Decision& d = r.decisions.list[st.decision];
+    stale.push_back({{"at", d.at.str()}, {"syscall", d.syscall}, {"decision", d.allow ? "allow" : "deny"}, {"why", st.why}});
+  }
+  j["stale"] = std::move(stale);
+  oj undecided = oj::array();
+  for (const auto& at : r.decisions.undecided) undecided.push_back(at.str());
+  j["undecided"] = std::move(undecided);
+  j["warnings"] = r.warnings;
+  return j.dump(2) + "\n";
 }
 
 void check_report_path(const std::string& path) {

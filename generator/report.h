@@ -55,11 +55,21 @@ struct MatrixRow {
   std::vector<MatrixCell> cells;  // one per Report::phases
 };
 
+// One process identity of the evidence: how it was started and by whom.
+struct ProcessLine {
+  std::string process;  // as in MatrixRow
+  std::string role;
+  uint64_t instances = 0;
+  std::vector<std::string> argvs;    // each shell-quoted: "/bin/sh -c 'exec app --port 80'"
+  std::vector<std::string> parents;  // each a chain, parent first: "/usr/bin/dash ← /usr/bin/containerd-shim"
+};
+
 struct ReportInput {
   std::vector<std::string> evidence;  // input files
   std::string profile;                // output path, or empty
   std::string format;                 // oci, docker, ...
   bool refused = false;               // generate refused to write the profile
+  const ev::Evidence* merged = nullptr;  // the evidence, for command lines and parents
 };
 
 struct Report {
@@ -70,11 +80,13 @@ struct Report {
   std::vector<ReportRow> rows;  // by risk (critical first), then name
   std::vector<std::string> phases;
   std::vector<MatrixRow> matrix;
+  std::vector<ProcessLine> process_lines;  // empty when the evidence was not given
   std::vector<Unreviewed> unreviewed;
   struct DecisionLine {
     std::string at, syscall, decision, scope, reason, by, date, status;  // status: applied / stale: why
   };
   std::vector<DecisionLine> decisions;
+  std::string decisions_file;  // the --review file, or empty when none was given
   std::vector<std::pair<std::string, std::string>> beyond_docker;  // syscall, what Docker does
   std::vector<std::string> removed_from_docker;
   // Where high-risk calls came from (evidence recorded with --stacks).
@@ -86,9 +98,15 @@ struct Report {
   size_t allowed = 0;
 };
 
+// What the syscalls section says about the runtime tail (empty without one).
+std::string runtime_tail_intro(const Report& rep);
+// What the decisions section says when there is no decision to list.
+std::string no_decisions_text(const Report& rep);
 Report build_report(const Reviewed& r, const ReportInput& in);
 std::string render_markdown(const Report& rep);
 std::string render_html(const Report& rep);
+// review check's --json output (docs/json-output.md): {"format": "syscribe-review-check", ...}.
+std::string review_check_json(const Reviewed& r, const std::vector<std::string>& evidence);
 // Writes FILE.md or FILE.html (the extension decides) atomically. Throws a usage Error for
 // another extension.
 void write_report(const std::string& path, const Report& rep);

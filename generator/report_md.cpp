@@ -19,6 +19,13 @@ std::string cell(const std::string& s) {
 }
 std::string cell(const std::vector<std::string>& items) { return cell(fmt::format("{}", fmt::join(items, "\n"))); }
 
+// Items as inline code, one per line; a backtick inside an item widens the fence around it.
+std::string code_lines(const std::vector<std::string>& items) {
+  std::vector<std::string> out;
+  for (const auto& i : items) out.push_back(i.find('`') == std::string::npos ? "`" + i + "`" : "`` " + i + " ``");
+  return cell(out);
+}
+
 std::string table(const std::vector<std::string>& head, const std::vector<std::vector<std::string>>& rows) {
   std::string out = "|";
   for (const auto& h : head) out += " " + h + " |";
@@ -72,6 +79,7 @@ std::string render_markdown(const Report& rep) {
 
   out += "## Syscalls\n\nSorted by risk. *Only by* flags syscalls that only an entrypoint shell or a helper tool "
          "made: the application itself never asked for them.\n\n";
+  if (std::string tail = runtime_tail_intro(rep); !tail.empty()) out += tail + "\n\n";
   {
     std::vector<std::vector<std::string>> rows;
     for (const auto& r : rep.rows)
@@ -108,8 +116,17 @@ std::string render_markdown(const Report& rep) {
     out += table(head, rows);
   }
 
+  if (!rep.process_lines.empty()) {
+    out += "## How each process was started\n\nThe command lines and parent chains the evidence kept (parent "
+           "first), to tell an entrypoint wrapper or a helper from the application.\n\n";
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& l : rep.process_lines)
+      rows.push_back({cell(l.process), l.role, std::to_string(l.instances), code_lines(l.argvs), code_lines(l.parents)});
+    out += table({"Process", "Role", "Instances", "Command line", "Started by"}, rows);
+  }
+
   out += "## Review decisions\n\n";
-  if (rep.decisions.empty()) out += "No decisions file was given.\n\n";
+  if (rep.decisions.empty()) out += no_decisions_text(rep) + "\n\n";
   else {
     std::vector<std::vector<std::string>> rows;
     for (const auto& d : rep.decisions)

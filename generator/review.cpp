@@ -349,10 +349,12 @@ Reviewed review_policy(const ev::Evidence& ev, const PolicyOptions& opts, Decisi
 
 std::string unreviewed_message(const Reviewed& r) {
   if (r.unreviewed.empty()) return "";
-  std::string out = fmt::format(
-      "{} high-risk syscall{} without a review decision (give --review FILE; `syscribe review init` writes a "
-      "skeleton):",
-      r.unreviewed.size(), r.unreviewed.size() == 1 ? "" : "s");
+  std::string hint = r.decisions.file.empty()
+                         ? "give --review FILE; `syscribe review init` writes a skeleton"
+                         : fmt::format("add them to {}; `syscribe review init --review {} -o NEW` lists them", r.decisions.file,
+                                       r.decisions.file);
+  std::string out = fmt::format("{} high-risk syscall{} without a review decision ({}):", r.unreviewed.size(),
+                                r.unreviewed.size() == 1 ? "" : "s", hint);
   for (const auto& u : r.unreviewed) {
     out += fmt::format("\n  {} ({}: {}): {}", u.syscall, sys::risk_name(u.risk), u.reason, uses_text(u.uses));
     for (const auto& [who, stack] : u.stacks) out += fmt::format("\n    called in {} from {}", who, stack_text(stack));

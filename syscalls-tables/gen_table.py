@@ -7,6 +7,7 @@ The output is rewritten only when its content changes, so ninja does not rebuild
 everything after a touch. Malformed data stops the build with FILE:LINE: message.
 """
 import os
+import re
 import sys
 
 ARCHES = ["x86_64", "i386", "x32", "aarch64", "arm", "riscv64", "s390x", "ppc64le", "loongarch64"]
@@ -88,8 +89,11 @@ def parse_arg(path, lineno, spec, xlats):
     xlat = parts[2] if len(parts) == 3 else ""
     if kind not in KINDS:
         fail(path, lineno, f"unknown argument kind {kind!r}")
-    if xlat and xlat not in xlats:
-        fail(path, lineno, f"unknown value set {xlat!r} (no xlat/{xlat}.tsv)")
+    # SET/ARG=VALUE: names from SET when ARG is VALUE, from SET_value otherwise (syscalls.h).
+    if xlat and xlat.split("/")[0] not in xlats:
+        fail(path, lineno, f"unknown value set {xlat.split('/')[0]!r} (no xlat/{xlat.split('/')[0]}.tsv)")
+    if "/" in xlat and not re.fullmatch(r"[a-z_0-9]+/[a-z_0-9]+=[A-Z_0-9]+", xlat):
+        fail(path, lineno, f"value set {xlat!r} must be SET or SET/ARG=VALUE")
     return name, KINDS[kind][0], KINDS[kind][1], xlat, use, mask
 
 
@@ -159,7 +163,7 @@ def generate(numbers, info, xlats):
     for xname, entries in xlats.items():
         out.append(f"static const XlatEntry xlat_{xname}[] = {{")
         for n, v in entries:
-            out.append(f"  {{{cstr(n)}, {v:#x}ULL}},")
+            out.append(f"  {{{cstr(n)}, {v & (2**64 - 1):#x}ULL}},")  # AT_FDCWD is -100
         out.append("};")
     out.append("const XlatSet kXlats[] = {")
     for xname in xlats:

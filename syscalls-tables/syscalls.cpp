@@ -1,6 +1,7 @@
 #include "syscalls-tables/syscalls.h"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cstring>
 #include <linux/audit.h>
@@ -44,6 +45,7 @@ constexpr Alias kAliases[] = {
 };
 
 const data::XlatSet* find_xlat(std::string_view name) {
+  name = name.substr(0, name.find('/'));  // "socket_options/level=SOL_SOCKET": the set for that level
   for (size_t i = 0; i < data::kXlatCount; ++i)
     if (data::kXlats[i].name == name) return &data::kXlats[i];
   return nullptr;
@@ -213,8 +215,38 @@ std::string decode_value(std::string_view xlat, ArgKind kind, uint64_t value) {
     return out;
   }
   for (const auto& e : set->entries)
-    if (e.value == value) return std::string(e.name);
+    if (e.value == value || (kind == ArgKind::fd && static_cast<int32_t>(e.value) == static_cast<int32_t>(value)))
+      return std::string(e.name);
   return fmt::format("{:#x}", value);
+}
+
+std::string_view xlat_context_arg(std::string_view xlat) {
+  auto slash = xlat.find('/');
+  if (slash == std::string_view::npos) return {};
+  return xlat.substr(slash + 1, xlat.find('=', slash) == std::string_view::npos ? std::string_view::npos
+                                                                                 : xlat.find('=', slash) - slash - 1);
+}
+
+std::string decode_value(const SyscallInfo& s, const ArgInfo& a, uint64_t value, std::span<const uint64_t> context) {
+  std::string_view by = xlat_context_arg(a.xlat);
+  const ArgInfo* ctx = by.empty() ? nullptr : s.arg(by);
+  if (!ctx || context.empty()) return decode_value(a.xlat, a.kind, value);
+  auto eq = a.xlat.find('=');
+  std::string_view base = a.xlat.substr(0, a.xlat.find('/'));
+  std::string_view base_ctx = eq == std::string_view::npos ? std::string_view{} : a.xlat.substr(eq + 1);
+  std::vector<std::string> names;
+  for (uint64_t c : context) {
+    std::string cname = decode_value(ctx->xlat, ctx->kind, c);
+    std::string set(base);
+    if (cname != base_ctx) {
+      set += '_';
+      for (char ch : cname) set += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    }
+    // No names for this context: the number, not another context's name for it.
+    std::string n = find_xlat(set) ? decode_value(set, a.kind, value) : fmt::format("{:#x}", value);
+    if (std::find(names.begin(), names.end(), n) == names.end()) names.push_back(n);
+  }
+  return fmt::format("{}", fmt::join(names, " or "));
 }
 
 std::optional<uint64_t> value_of(std::string_view xlat, std::string_view name) {
@@ -222,6 +254,14 @@ std::optional<uint64_t> value_of(std::string_view xlat, std::string_view name) {
   if (!set) return std::nullopt;
   for (const auto& e : set->entries)
     if (e.name == name) return e.value;
+  // A set that depends on another argument: the name may be one of another context's set.
+  if (!xlat_context_arg(xlat).empty()) {
+    std::string prefix = std::string(set->name) + "_";
+    for (size_t i = 0; i < data::kXlatCount; ++i)
+      if (data::kXlats[i].name.substr(0, prefix.size()) == prefix)
+        for (const auto& e : data::kXlats[i].entries)
+          if (e.name == name) return e.value;
+  }
   return std::nullopt;
 }
 

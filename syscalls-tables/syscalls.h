@@ -120,6 +120,13 @@ const SyscallInfo* find(Arch arch, int64_t nr);
 // Value names of a set (xlat/NAME.tsv). Flag sets decode bit by bit, leftovers in hex:
 // "CLONE_VM|CLONE_FS|0x400000". Enum sets give the name or the number in hex.
 std::string decode_value(std::string_view xlat, ArgKind kind, uint64_t value);
+// A set whose names depend on another argument is written "SET/ARG=VALUE" in info.tsv
+// ("socket_options/level=SOL_SOCKET"): its names are SET's when ARG is VALUE and those of
+// SET_value (socket_options_sol_tcp) when ARG is another value. Returns ARG, or empty.
+std::string_view xlat_context_arg(std::string_view xlat);
+// decode_value knowing the values seen of the argument the set depends on (`context`; empty:
+// unknown, SET's names). Several values: each one's name, " or " between.
+std::string decode_value(const SyscallInfo& s, const ArgInfo& a, uint64_t value, std::span<const uint64_t> context);
 // One name of a set back to its value; nullopt if the set has no such name.
 std::optional<uint64_t> value_of(std::string_view xlat, std::string_view name);
 // "A|B|0x10" or a plain number (decimal or 0x hex) to a value; nullopt on any unknown part.

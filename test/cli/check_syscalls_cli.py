@@ -8,21 +8,18 @@ libseccomp and the kernel headers). Every failing case is reported; exit 1 on an
 """
 import csv
 import json
-import subprocess
+import os
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
+import syscribe_test as t  # noqa: E402
+from syscribe_test import check  # noqa: E402
+
 syscribe, numbers_csv = sys.argv[1], sys.argv[2]
-failures = []
 
 
 def run(*args):
-    p = subprocess.run([syscribe, *args], capture_output=True, text=True, timeout=20)
-    return p.returncode, p.stdout, p.stderr
-
-
-def check(label, cond, detail=""):
-    if not cond:
-        failures.append(f"{label}: {detail}")
+    return t.run(syscribe, *args, timeout=20)
 
 
 def expect_usage_error(args, must_contain):
@@ -93,13 +90,13 @@ try:
     flags = doc[0]["args"][0]
     check("--json clone", flags["name"] == "flags" and flags["use"] == "mask" and flags["mask"] == "0x7e020000", out)
 except (ValueError, KeyError, IndexError) as e:
-    failures.append(f"--json clone: {e}: {out!r}")
+    check("--json clone parses", False, f"{e}: {out!r}")
 rc, out, err = run("syscalls", "--list", "--json", "--risk", "critical")
 try:
     doc = json.loads(out)
     check("--list --json", len(doc) > 5 and all(d["risk"] == "critical" for d in doc), out[:200])
 except ValueError as e:
-    failures.append(f"--list --json: {e}")
+    check("--list --json parses", False, str(e))
 
 # Errors: exit 2, one line that says what is wrong.
 expect_usage_error(["syscalls", "no_such_syscall"], "unknown syscall 'no_such_syscall'")
@@ -126,7 +123,4 @@ check("unknown command", rc == 2 and err.count("\n") == 1 and "unknown command '
 expect_usage_error(["record", "-p", "%value%", "--", "true"], "invalid use of option '--pid'")
 expect_usage_error(["record", "-p", "abc", "--", "true"], "the argument ('abc') for option '--pid' is invalid")
 
-for f in failures:
-    print("FAIL", f)
-print(f"{len(failures)} failure(s)")
-sys.exit(1 if failures else 0)
+t.finish("the syscalls command and the command frame behave")

@@ -26,7 +26,8 @@ Checks, structurally (counts and timings vary from run to run):
     worker as another user (setuid, setgid, setgroups, chown). The webhook's is left out in
     a -Dsanitize build, whose webhook makes the sanitizer runtime's calls too.
 
-Exit 77 (skip) when the server is not installed.
+Exit 77 (skip) when the server is not installed, or when the comparison with expected/ cannot
+be made (nginx not as root, a sanitizer build of the webhook).
 
 Usage: record_test.py webhook|nginx|redis|python-service RECORD_SH SYSCRIBE EXPECTED_PROFILE
        [WEBHOOK (the built example, for webhook)]"""
@@ -36,6 +37,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
+import syscribe_test as t  # noqa: E402
 
 TOLERANCE = 3
 
@@ -70,8 +74,8 @@ IN_PHASE = {
 
 
 def fail(msg):
-    print(f"FAIL {name}: {msg}", file=sys.stderr)
-    sys.exit(1)
+    t.check(name, False, msg)
+    t.finish()
 
 
 def allowed_names(profile):
@@ -81,8 +85,8 @@ def allowed_names(profile):
 needed, packages = SERVERS[name]
 missing = [p for p in needed if not os.access(p, os.X_OK)]
 if missing:
-    print(f"SKIP {name}: {', '.join(missing)} not installed (apt-get install {packages})", file=sys.stderr)
-    sys.exit(77)
+    t.skip(name, f"{', '.join(missing)} not installed (apt-get install {packages})")
+    t.finish()
 
 with tempfile.TemporaryDirectory() as out:
     env = dict(os.environ, SYSCRIBE=syscribe, WEBHOOK=webhook)
@@ -162,10 +166,10 @@ with tempfile.TemporaryDirectory() as out:
 
     expected = allowed_names(json.load(open(expected_profile)))
     if name == "nginx" and os.geteuid() != 0:
-        print(f"{name}: not compared with expected/ (recorded as root; this run is not)")
+        t.skip(f"{name}: the comparison with expected/", "it was recorded as root; this run is not")
     elif name == "webhook" and os.environ.get("SYSCRIBE_SANITIZED"):
         # Built with -Dsanitize, the webhook itself carries the sanitizer runtime's calls.
-        print(f"{name}: not compared with expected/ (this webhook is built with the sanitizers)")
+        t.skip(f"{name}: the comparison with expected/", "this webhook is built with the sanitizers")
     else:
         extra, lacking = sorted(allowed - expected), sorted(expected - allowed)
         if len(extra) + len(lacking) > TOLERANCE:
@@ -173,4 +177,4 @@ with tempfile.TemporaryDirectory() as out:
                  f"allows also {extra}, no longer {lacking}")
         if extra or lacking:
             print(f"{name}: within tolerance of expected/: allows also {extra}, no longer {lacking}")
-print(f"{name} record.sh: ok")
+t.finish(f"{name} record.sh: ok")

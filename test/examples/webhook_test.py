@@ -8,41 +8,25 @@ Usage: webhook_test.py WEBHOOK_BINARY TRAFFIC_SCRIPT"""
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
+import syscribe_test as t  # noqa: E402
+from syscribe_test import free_port, port_open  # noqa: E402
 
 webhook, traffic = sys.argv[1], sys.argv[2]
 
 
 def fail(msg):
-    print(f"FAIL: {msg}", file=sys.stderr)
-    sys.exit(1)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    t.check("the webhook's lifecycle", False, msg)
+    t.finish()
 
 
 def wait_for(cond, what, timeout=10.0):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if cond():
-            return
-        time.sleep(0.02)
-    fail(f"timed out waiting for {what}")
-
-
-def port_open(port):
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-            return True
-    except OSError:
-        return False
+    if not t.wait_for(cond, timeout):
+        fail(f"timed out waiting for {what}")
 
 
 def write_config(path, port, data, pid, token):
@@ -110,4 +94,4 @@ with tempfile.TemporaryDirectory() as tmp:
         fail(f"logged statuses {statuses}")
     if not all("ts" in l and "level" in l for l in lines):
         fail("a log line lacks ts or level")
-print("webhook lifecycle: ok")
+t.finish("webhook lifecycle: ok")

@@ -37,6 +37,12 @@ HEADERS = {
     "seccomp_ops": ["linux/seccomp.h"],
     "socket_levels": ["sys/socket.h", "netinet/in.h", "netinet/tcp.h", "netinet/udp.h"],
     "socket_options": ["sys/socket.h"],
+    "socket_options_sol_ip": ["netinet/in.h"],
+    "socket_options_sol_ipv6": ["netinet/in.h"],
+    "socket_options_sol_tcp": ["netinet/tcp.h"],
+    "socket_options_sol_udp": ["netinet/udp.h"],
+    "dir_fds": ["fcntl.h"],
+    "at_flags": ["fcntl.h"],
     "socket_types": ["sys/socket.h"],
 }
 
@@ -68,7 +74,7 @@ def read_set(path):
             line = line.rstrip("\n")
             if line.strip() and not line.lstrip().startswith("#"):
                 name, value = line.split("\t")
-                entries.append((name, int(value, 0)))
+                entries.append((name, int(value, 0) & 0xFFFFFFFFFFFFFFFF))  # AT_FDCWD is -100
     return entries
 
 
