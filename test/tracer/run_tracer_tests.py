@@ -305,6 +305,24 @@ if selected('listener'):
               p.returncode == 0 and 'listener ok' in p.stdout and 'warning' not in p.stderr,
               f'{p.returncode} {p.stdout} {p.stderr}')
 
+if selected('fallback') and opt.engine == 'auto':
+    # Started under a listener, the recorder's own is refused (EBUSY): auto falls back to the
+    # ptrace engine and says so; --engine notify fails, naming the reason.
+    out = os.path.join(TMP, 'fallback.json')
+    p = subprocess.run([prog('own_listener'), opt.syscribe, 'record', '-o', out, '--', prog('exit_with'), '3'],
+                       capture_output=True, text=True, timeout=30)
+    ev = json.load(open(out)) if os.path.exists(out) else {'processes': [], 'recordings': [{}]}
+    calls, _ = evidence_sets(ev)
+    check('fallback: a refused listener falls back to the ptrace engine and says so',
+          p.returncode == 3 and 'refused a seccomp listener (EBUSY)' in p.stderr
+          and ev['recordings'][0].get('mode') == 'seccomp'
+          and (NATIVE, 'exit_group') in calls.get(os.path.realpath(prog('exit_with')), set()),
+          f'{p.returncode} {p.stderr} {calls}')
+    p = subprocess.run([prog('own_listener'), opt.syscribe, 'record', '--engine', 'notify', '-o', out, '--',
+                        prog('exit_with'), '3'], capture_output=True, text=True, timeout=30)
+    check('fallback: --engine notify fails where the kernel refuses a listener',
+          p.returncode == 1 and 'refused a seccomp listener' in p.stderr, f'{p.returncode} {p.stderr}')
+
 if selected('sigstorm'):
     # Calls interrupted by a signal while they wait for the answer are notified again when
     # they restart: counted once each.
