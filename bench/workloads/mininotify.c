@@ -4,7 +4,9 @@
  * execs CMD. One supervisor thread answers every notification with CONTINUE, after the
  * listener is switched to synchronous wake-up where the kernel has it (Linux 6.6). It
  * counts, nothing more: no ptrace, no identities, no aggregation.
- * Usage: mininotify [--async] CMD [ARGS...]; prints the count and the wake-up mode on stderr. */
+ * --supervisors N answers with N threads blocking on the same listener (does a second help?).
+ * Usage: mininotify [--async] [--supervisors N] CMD [ARGS...]; prints the count and the
+ * wake-up mode on stderr. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <linux/filter.h>
@@ -35,7 +37,7 @@ struct shared {
 };
 
 static int listener;
-static unsigned long answered;
+static atomic_ulong answered;
 
 static void* serve(void* arg) {
   (void)arg;
@@ -51,15 +53,19 @@ static void* serve(void* arg) {
     resp.id = req.id;
     resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
     ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
-    answered++;
+    atomic_fetch_add(&answered, 1);
   }
 }
 
 int main(int argc, char** argv) {
-  int sync = 1, first = 1;
-  if (argc > 1 && strcmp(argv[1], "--async") == 0) sync = 0, first = 2;
-  if (argc <= first) {
-    fprintf(stderr, "usage: mininotify [--async] CMD [ARGS...]\n");
+  int sync = 1, first = 1, supervisors = 1;
+  for (; first < argc && argv[first][0] == '-'; first++) {
+    if (strcmp(argv[first], "--async") == 0) sync = 0;
+    else if (strcmp(argv[first], "--supervisors") == 0 && first + 1 < argc) supervisors = atoi(argv[++first]);
+    else break;
+  }
+  if (argc <= first || supervisors < 1 || supervisors > 16) {
+    fprintf(stderr, "usage: mininotify [--async] [--supervisors N] CMD [ARGS...]\n");
     return 2;
   }
   struct shared* sh = mmap(NULL, sizeof *sh, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -93,12 +99,13 @@ int main(int argc, char** argv) {
   }
   int synced = sync && ioctl(listener, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP) == 0;
   pthread_t t;
-  pthread_create(&t, NULL, serve, NULL);
+  for (int i = 0; i < supervisors; i++) pthread_create(&t, NULL, serve, NULL);
   atomic_store(&sh->go, 1);
   int status = 0, rc = 0;
   pid_t w;
   while ((w = waitpid(-1, &status, 0)) > 0 || errno == EINTR)
     if (w == child) rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  fprintf(stderr, "mininotify: %lu calls answered, %s wake-up\n", answered, synced ? "synchronous" : "asynchronous");
+  fprintf(stderr, "mininotify: %lu calls answered by %d supervisor(s), %s wake-up\n", atomic_load(&answered),
+          supervisors, synced ? "synchronous" : "asynchronous");
   return rc;
 }
