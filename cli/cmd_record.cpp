@@ -151,6 +151,8 @@ int cmd_record(const Args& args) {
   ro.mode = parse_mode(p.vm["engine"].as<std::string>(), p.vm["mode"].as<std::string>());
   if (!ro.pids.empty() && ro.mode == tracer::Mode::notify)
     throw usage_error("--engine notify needs a launched command: attach mode (-p) uses ptrace");
+  if (ro.mode == tracer::Mode::notify && (ro.results || ro.stacks))
+    throw usage_error("--engine notify cannot see results (--results) or stacks (--stacks); use --engine ptrace");
   // Attach mode is always the ptrace engine: --engine ptrace is its automatic choice.
   if (!ro.pids.empty() && p.vm["mode"].as<std::string>() == "auto") ro.mode = tracer::Mode::automatic;
   double checkpoint = 0;
