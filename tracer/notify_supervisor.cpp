@@ -129,6 +129,7 @@ SupervisedRun NotifySupervisor::run(const std::function<Response(const Notificat
   SupervisedRun result;
   NotifyLoop loop(listener_, decide);
   listener_ = -1;  // the loop owns it now
+  loop.set_sync_wakeup();
   loop.start();
   // Wait for the launched process and then for every descendant reparented to us.
   for (;;) {
