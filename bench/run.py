@@ -4,11 +4,13 @@ and the memory, merge and placement experiments.
 
 Default mode: each round runs every workload under every variant in a shuffled order (so
 drift on a shared, noisy machine spreads over all variants), then the table reports
-medians, the ratios syscribe/native, syscribe/strace and syscribe/minitrace (the minimal
-one-stop seccomp tracer, bench/workloads/minitrace.c) with min-max spread, and the tracer's
-peak RSS. The server workload (nginx + wrk) reports requests per second instead. The
-variant "syscribe --known" records each workload again with a full recording of it as the
-known evidence.
+medians, the ratios of syscribe (its default, the notify engine) to native, strace,
+minitrace (the minimal one-stop ptrace seccomp tracer, bench/workloads/minitrace.c) and
+mininotify (the minimal seccomp user-notification recorder, bench/workloads/mininotify.c)
+with min-max spread, and the tracer's peak RSS; "syscribe ptrace" is `--engine ptrace`.
+The server workloads (nginx + wrk, redis-server + redis-benchmark) report requests per
+second instead. The variant "syscribe --known" records each workload again with a full
+recording of it as the known evidence.
 
 Other modes (one at a time):
   --memory     recorder peak RSS for 10^5..10^7 getppid calls and a 1,000-process fork tree
@@ -36,6 +38,8 @@ from common import ROOT, Paths, machine, machine_line, median, run_measured, wri
 
 PYTHON = "/usr/bin/python3"
 SERVER = "nginx + wrk"
+REDIS = "redis SET"
+SERVERS = (SERVER, REDIS)
 
 
 def count_name(n):
@@ -66,19 +70,24 @@ def variants(paths, tmp, known):
         "strace -f -qq": lambda w, cmd: ["strace", "-f", "-qq", "-o", "/dev/null"] + cmd,
         "strace -f -c": lambda w, cmd: ["strace", "-f", "-c", "-o", "/dev/null"] + cmd,
         "minitrace": lambda w, cmd: [paths.bin("minitrace")] + cmd,
+        "mininotify": lambda w, cmd: [paths.bin("mininotify")] + cmd,
         "syscribe": lambda w, cmd: [paths.syscribe, "record", "--quiet", "-o", ev, "--"] + cmd,
+        "syscribe ptrace": lambda w, cmd: [paths.syscribe, "record", "--quiet", "--engine", "ptrace", "-o", ev,
+                                           "--"] + cmd,
         "syscribe --known": lambda w, cmd: ([paths.syscribe, "record", "--quiet", "--known", known[w],
                                              "-o", ev, "--"] + cmd),
     }
     return vs
 
 
-TRACERS = {"strace -f -qq", "strace -f -c", "minitrace", "syscribe", "syscribe --known"}
-RATIO_BASES = ("native", "strace -f -qq", "minitrace")
+TRACERS = {"strace -f -qq", "strace -f -c", "minitrace", "mininotify", "syscribe", "syscribe ptrace",
+           "syscribe --known"}
+RATIO_BASES = ("native", "strace -f -qq", "minitrace", "mininotify")
+RECORDERS = ("syscribe", "syscribe ptrace", "syscribe --known")
 
 
 def overhead(args, paths):
-    paths.check("getppid_loop", "open_read_close", "threads", "minitrace")
+    paths.check("getppid_loop", "open_read_close", "threads", "minitrace", "mininotify")
     if not shutil.which("strace"):
         sys.exit("bench: strace is not installed (apt-get install strace)")
     rounds = args.rounds or 5
@@ -91,17 +100,24 @@ def overhead(args, paths):
     else:
         srv = server.Server(tmp, args.server_seconds, args.connections)
         ws.append((SERVER, None))
+    why_no_redis = server.redis_missing()
+    if why_no_redis:
+        print(f"bench: skipping the redis workload ({why_no_redis})", file=sys.stderr)
+    else:
+        redis = server.Redis(tmp, args.redis_requests, args.connections)
+        ws.append((REDIS, None))
     if args.only:
         ws = [w for w in ws if any(w[0].startswith(p) for p in args.only.split(","))]
-    command = lambda wname, cmd: srv.command() if wname == SERVER else cmd
+    servers = {SERVER: srv, REDIS: None if why_no_redis else redis}
+    command = lambda wname, cmd: servers[wname].command() if wname in SERVERS else cmd
 
     # A full recording of each workload, made once, is the known evidence of --known.
     known = {}
     for wname, cmd in ws:
         known[wname] = os.path.join(tmp, f"known-{len(known)}.json")
         full = [paths.syscribe, "record", "--quiet", "-o", known[wname], "--"] + command(wname, cmd)
-        if wname == SERVER:
-            srv.measure(full)
+        if wname in SERVERS:
+            servers[wname].measure(full)
         else:
             run_measured(full, watch_rss=False)
     vs = variants(paths, tmp, known)
@@ -115,21 +131,21 @@ def overhead(args, paths):
             order = list(vs)
             random.shuffle(order)
             for v in order:
-                if wname == SERVER:
-                    rps, rss, load = srv.measure(vs[v](wname, command(wname, cmd)))
+                if wname in SERVERS:
+                    rps, rss, load = servers[wname].measure(vs[v](wname, command(wname, cmd)))
                     samples[(wname, v)].append({"requests_per_second": rps, "peak_rss_kib": rss, "load": load})
                 else:
                     m = run_measured(vs[v](wname, cmd), watch_rss=v in TRACERS)
                     samples[(wname, v)].append({"seconds": m.seconds, "peak_rss_kib": m.rss_kib, "load": m.load})
-            key = "requests_per_second" if wname == SERVER else "seconds"
+            key = "requests_per_second" if wname in SERVERS else "seconds"
             print(f"round {r + 1}/{rounds} {wname}: " +
                   ", ".join(f"{v} {samples[(wname, v)][-1][key]:.3f}" for v in vs), file=sys.stderr)
     shutil.rmtree(tmp, ignore_errors=True)
 
     results, batch, served = [], [], []
     for wname, cmd in ws:
-        metric = "requests_per_second" if wname == SERVER else "seconds"
-        row = {"workload": wname, "command": command(wname, cmd) if wname != SERVER else "nginx + wrk",
+        metric = "requests_per_second" if wname in SERVERS else "seconds"
+        row = {"workload": wname, "command": cmd if wname not in SERVERS else wname,
                "metric": metric, "variants": {}, "ratios": {}}
         for v in vs:
             xs = [s[metric] for s in samples[(wname, v)]]
@@ -137,7 +153,7 @@ def overhead(args, paths):
                                   "load": [s["load"] for s in samples[(wname, v)]],
                                   "peak_rss_kib": max(s["peak_rss_kib"] for s in samples[(wname, v)])
                                   if v in TRACERS else None}
-        for rec in ("syscribe", "syscribe --known"):
+        for rec in RECORDERS:
             if rec not in vs:
                 continue
             s = [x[metric] for x in samples[(wname, rec)]]
@@ -150,17 +166,13 @@ def overhead(args, paths):
                          else [b / median(s), b / max(s), b / min(s)])
                     row["ratios"][f"{rec}/{base}"] = dict(zip(("median", "min", "max"), r))
         results.append(row)
-        (served if wname == SERVER else batch).append(row)
+        (served if wname in SERVERS else batch).append(row)
 
     cols = list(vs)
-    extra = [v for v in ("syscribe --known",) if v in vs]
+    recs = [v for v in RECORDERS if v in vs]
+    bases = [b for b in ("native", "strace -f -qq", "minitrace", "mininotify") if b in vs]
     head = machine_line(mach, f"{rounds} rounds, scale {args.scale}; medians, min-max in brackets.")
     lines = [head]
-    if batch:
-        lines += ["", "Batch workloads, seconds (ratios above 1: syscribe is slower by that factor):", "",
-                  "| workload | " + " | ".join(cols) + " | syscribe/native | syscribe/strace | syscribe/minitrace | " +
-                  "".join(f"{v}/native | " for v in extra) + "syscribe peak RSS |",
-                  "|---|" + "---:|" * (len(cols) + 4 + len(extra))]
 
     def rt(row, key):
         r = row["ratios"].get(key)
@@ -170,23 +182,31 @@ def overhead(args, paths):
         k = row["variants"].get("syscribe", {}).get("peak_rss_kib")
         return f"{k / 1024:.0f} MiB" if k else "-"
 
-    for row in batch:
-        cells = [f"{row['variants'][v]['median']:.3f}" for v in cols]
-        lines.append(f"| {row['workload']} | " + " | ".join(cells) +
-                     f" | {rt(row, 'syscribe/native')} | {rt(row, 'syscribe/strace -f -qq')} | "
-                     f"{rt(row, 'syscribe/minitrace')} | " + "".join(f"{rt(row, v + '/native')} | " for v in extra) +
-                     f"{rss(row)} |")
-    for row in served:
-        lines += ["", f"Server: nginx-light, 1 worker, a 612-byte page, `wrk -t1 -c{args.connections} "
-                  f"-d{args.server_seconds}s`; requests per second (native/syscribe above 1: syscribe serves that "
-                  "many times fewer):", "",
-                  "| " + " | ".join(cols) + " | native/syscribe | strace/syscribe | minitrace/syscribe | " +
-                  "".join(f"native/{v} | " for v in extra) + "syscribe peak RSS |",
-                  "|" + "---:|" * (len(cols) + 4 + len(extra))]
-        cells = [f"{row['variants'][v]['median']:.0f}" for v in cols]
-        lines.append("| " + " | ".join(cells) + f" | {rt(row, 'syscribe/native')} | "
-                     f"{rt(row, 'syscribe/strace -f -qq')} | {rt(row, 'syscribe/minitrace')} | " +
-                     "".join(f"{rt(row, v + '/native')} | " for v in extra) + f"{rss(row)} |")
+    def loads(row):
+        xs = [x for v in cols for x in row["variants"][v]["load"]]
+        return f"{min(xs):.1f}-{max(xs):.1f}"
+
+    ratio_cols = [(r, b) for r in recs for b in bases if not (r != "syscribe" and b != "native")]
+    ratio_head = " | ".join(f"{r}/{b.split()[0]}" for r, b in ratio_cols)
+    if batch:
+        lines += ["", "Batch workloads, seconds (ratios above 1: the recorder is slower by that factor):", "",
+                  "| workload | " + " | ".join(cols) + " | " + ratio_head + " | syscribe peak RSS | load |",
+                  "|---|" + "---:|" * (len(cols) + len(ratio_cols) + 2)]
+        for row in batch:
+            cells = [f"{row['variants'][v]['median']:.3f}" for v in cols]
+            lines.append(f"| {row['workload']} | " + " | ".join(cells) + " | " +
+                         " | ".join(rt(row, f"{r}/{b}") for r, b in ratio_cols) + f" | {rss(row)} | {loads(row)} |")
+    if served:
+        lines += ["", f"Servers, requests per second: nginx-light (1 worker, a 612-byte page, `wrk -t1 "
+                  f"-c{args.connections} -d{args.server_seconds}s`) and redis-server (`redis-benchmark -t set "
+                  f"-c {args.connections} -n {args.redis_requests}`). Ratios are base/recorder: above 1, the "
+                  "recorder serves that many times fewer:", "",
+                  "| server | " + " | ".join(cols) + " | " + ratio_head + " | syscribe peak RSS | load |",
+                  "|---|" + "---:|" * (len(cols) + len(ratio_cols) + 2)]
+        for row in served:
+            cells = [f"{row['variants'][v]['median']:.0f}" for v in cols]
+            lines.append(f"| {row['workload']} | " + " | ".join(cells) + " | " +
+                         " | ".join(rt(row, f"{r}/{b}") for r, b in ratio_cols) + f" | {rss(row)} | {loads(row)} |")
     md = "\n".join(lines) + "\n"
     write_results(args.out, "latest", {"machine": mach, "rounds": rounds, "scale": args.scale,
                                        "results": results}, md)
@@ -207,7 +227,8 @@ def main():
     ap.add_argument("--only", default="", help="comma-separated workload name prefixes")
     ap.add_argument("--variants", default="", help="comma-separated variant names")
     ap.add_argument("--server-seconds", type=int, default=5, help="wrk duration per server run")
-    ap.add_argument("--connections", type=int, default=8, help="wrk connections")
+    ap.add_argument("--connections", type=int, default=8, help="wrk and redis-benchmark connections")
+    ap.add_argument("--redis-requests", type=int, default=20000, help="redis-benchmark requests per run")
     ap.add_argument("--memory-max", type=float, default=1e7, help="largest getppid count for --memory")
     ap.add_argument("--pin", action="store_true",
                     help="--memory: run recorder and workload on CPU 0 (the fast path on an idle VM)")

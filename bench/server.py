@@ -109,3 +109,56 @@ class Server:
             poller.join()
             proc.stderr.close()
         return float(hit[1]), rss[0], load
+
+
+REDIS = "/usr/bin/redis-server"
+REDIS_RPS = re.compile(r"SET: ([\d.]+) requests per second")
+
+
+def redis_missing():
+    need = [(REDIS, "redis-server"), ("redis-benchmark", "redis-tools")]
+    gone = [pkg for path, pkg in need if not shutil.which(path)]
+    return f"apt-get install {' '.join(gone)}" if gone else None
+
+
+class Redis:
+    """redis-server without persistence on 127.0.0.1, loaded by `redis-benchmark -t set`
+    with a fixed number of requests and connections."""
+
+    def __init__(self, tmp, requests, connections):
+        self.dir = os.path.join(tmp, "redis")
+        os.makedirs(self.dir, exist_ok=True)
+        self.requests, self.connections = requests, connections
+
+    def command(self):
+        self.port = free_port()
+        return [REDIS, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                "--dir", self.dir, "--pidfile", os.path.join(self.dir, "redis.pid"), "--daemonize", "no"]
+
+    def measure(self, cmd):
+        """Like Server.measure: (requests/s, tracer peak RSS KiB, load)."""
+        load = loadavg()
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        rss, stop = [0], threading.Event()
+        poller = threading.Thread(target=peak_rss_poller, args=(proc.pid, stop, rss))
+        poller.start()
+        try:
+            if not wait_port(self.port, proc):
+                raise RuntimeError(f"redis-server did not listen on 127.0.0.1:{self.port}")
+            out = subprocess.run(["redis-benchmark", "-p", str(self.port), "-q", "-t", "set",
+                                  "-n", str(self.requests), "-c", str(self.connections)],
+                                 capture_output=True, text=True, check=True).stdout
+            hit = REDIS_RPS.search(out)
+            if not hit:
+                raise RuntimeError(f"redis-benchmark printed no SET rate: {out[-300:]}")
+            with open(os.path.join(self.dir, "redis.pid")) as f:
+                os.kill(int(f.read()), signal.SIGTERM)
+            proc.wait(timeout=30)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            stop.set()
+            poller.join()
+            proc.stderr.close()
+        return float(hit[1]), rss[0], load

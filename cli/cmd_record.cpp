@@ -26,11 +26,27 @@ namespace syscribe::cli {
 
 namespace {
 
-tracer::Mode parse_mode(const std::string& text) {
-  if (text == "auto") return tracer::Mode::automatic;
-  if (text == "seccomp") return tracer::Mode::seccomp;
-  if (text == "ptrace-syscall") return tracer::Mode::ptrace_syscall;
-  throw usage_error(fmt::format("unknown --mode '{}' (auto, seccomp, ptrace-syscall)", text));
+// --engine picks how syscalls reach us; --mode (for testing) picks the ptrace variant.
+tracer::Mode parse_mode(const std::string& engine, const std::string& text) {
+  tracer::Mode mode;
+  if (text == "auto") mode = tracer::Mode::automatic;
+  else if (text == "seccomp") mode = tracer::Mode::seccomp;
+  else if (text == "ptrace-syscall") mode = tracer::Mode::ptrace_syscall;
+  else throw usage_error(fmt::format("unknown --mode '{}' (auto, seccomp, ptrace-syscall)", text));
+  if (engine == "auto") return mode;
+  if (engine == "notify") {
+    if (mode != tracer::Mode::automatic) throw usage_error("--engine notify and --mode exclude each other");
+    return tracer::Mode::notify;
+  }
+  if (engine == "ptrace") return mode == tracer::Mode::automatic ? tracer::Mode::seccomp : mode;
+  throw usage_error(fmt::format("unknown --engine '{}' (auto, notify, ptrace)", engine));
+}
+
+std::string engine_name(const std::string& mode) {
+  if (mode == "notify-sync") return "notify engine (synchronous wake-up)";
+  if (mode == "notify") return "notify engine (asynchronous wake-up: the kernel has no SYNC_WAKE_UP)";
+  if (mode == "seccomp") return "ptrace engine (seccomp stops)";
+  return "ptrace engine (ptrace-syscall)";
 }
 
 void print_summary(const tracer::Recorder& r, const tracer::RecordResult& res, const std::string& out) {
@@ -38,7 +54,8 @@ void print_summary(const tracer::Recorder& r, const tracer::RecordResult& res, c
   std::string per_arch;
   for (const auto& [arch, n] : r.distinct_per_arch()) per_arch += fmt::format("{}{} {}", per_arch.empty() ? "" : ", ", n, arch);
   if (per_arch.empty()) per_arch = "none";
-  std::cerr << fmt::format("syscribe record: {} mode{}; {} processes, {} syscalls; distinct: {}\n", res.mode,
+  if (!res.fallback.empty()) std::cerr << "syscribe record: " << res.fallback << "\n";
+  std::cerr << fmt::format("syscribe record: {}{}; {} processes, {} syscalls; distinct: {}\n", engine_name(res.mode),
                            res.detached ? ", detached" : "", s.processes_seen, s.syscalls, per_arch)
             << fmt::format("syscribe record: evidence written to {}\n", out);
 }
@@ -75,7 +92,8 @@ int cmd_record(const Args& args) {
       ("pid,p", po::value<std::vector<int>>(), "attach to this running process (repeatable)")
       ("results", "also stop at syscall exit and record error results (about twice the cost)")
       ("checkpoint", po::value<double>(), "write the evidence every SECONDS while recording")
-      ("mode", po::value<std::string>()->default_value("auto"), "auto, seccomp or ptrace-syscall")
+      ("engine", po::value<std::string>()->default_value("auto"), "notify (seccomp user notification, the default where the kernel has it), ptrace, or auto")
+      ("mode", po::value<std::string>()->default_value("auto"), "with --engine ptrace: auto, seccomp or ptrace-syscall (for testing)")
       ("profile", po::value<std::string>(), "also generate a profile from the evidence (as 'syscribe generate EVIDENCE -o PROFILE')")
       ("review", po::value<std::string>(), "with --profile: review decisions to apply (see 'syscribe generate --help')")
       ("stacks", "keep where the first call of each high-risk syscall came from (function and library), per process and phase")
@@ -85,10 +103,13 @@ int cmd_record(const Args& args) {
   auto p = parse_args("record",
                       "syscribe record [OPTIONS] -- CMD [ARGS...]\n"
                       "       syscribe record [OPTIONS] -p PID [-p PID...]",
-                      "Launch mode follows CMD and every process it starts, with one stop per syscall\n"
-                      "(a seccomp filter returning SECCOMP_RET_TRACE). Attach mode (-p) follows every\n"
-                      "thread of PID and its new children with PTRACE_SYSCALL, and detaches on Ctrl-C\n"
-                      "or SIGTERM, leaving them running. syscribe exits with the workload's status.\n\n"
+                      "Launch mode follows CMD and every process it starts with ptrace, and by default\n"
+                      "takes every syscall through seccomp user notification (the notify engine: no ptrace\n"
+                      "stop per call, synchronous wake-up on Linux 6.6+). --engine ptrace gives one ptrace\n"
+                      "stop per syscall (SECCOMP_RET_TRACE) instead; --results and --stacks need it and\n"
+                      "choose it. Attach mode (-p) follows every thread of PID and its new children with\n"
+                      "PTRACE_SYSCALL, and detaches on Ctrl-C or SIGTERM, leaving them running. syscribe\n"
+                      "exits with the workload's status.\n\n"
                       "Lifecycle phases: with --ready, evidence is kept apart per phase: startup from\n"
                       "launch, serving once ready, reload once the main process receives the reload\n"
                       "signal, shutdown once it receives the stop signal (or INT/QUIT). With --traffic the\n"
@@ -127,7 +148,13 @@ int cmd_record(const Args& args) {
     ro.signal_phases = {{life.reload_signal, "reload"}, {life.stop_signal, "shutdown"},
                         {SIGINT, "shutdown"},           {SIGQUIT, "shutdown"}};
   }
-  ro.mode = parse_mode(p.vm["mode"].as<std::string>());
+  ro.mode = parse_mode(p.vm["engine"].as<std::string>(), p.vm["mode"].as<std::string>());
+  if (!ro.pids.empty() && ro.mode == tracer::Mode::notify)
+    throw usage_error("--engine notify needs a launched command: attach mode (-p) uses ptrace");
+  if (ro.mode == tracer::Mode::notify && (ro.results || ro.stacks))
+    throw usage_error("--engine notify cannot see results (--results) or stacks (--stacks); use --engine ptrace");
+  // Attach mode is always the ptrace engine: --engine ptrace is its automatic choice.
+  if (!ro.pids.empty() && p.vm["mode"].as<std::string>() == "auto") ro.mode = tracer::Mode::automatic;
   double checkpoint = 0;
   if (p.vm.count("checkpoint")) {
     checkpoint = p.vm["checkpoint"].as<double>();
@@ -166,7 +193,6 @@ int cmd_record(const Args& args) {
     std::vector<uint8_t> bpf = gen::known_filter(names, arches);
     ro.filter.resize(bpf.size() / sizeof(sock_filter));
     std::memcpy(ro.filter.data(), bpf.data(), ro.filter.size() * sizeof(sock_filter));
-    ro.mode = tracer::Mode::seccomp;
     known.assign(names.begin(), names.end());
   }
   tracer::Recorder rec(std::move(ro));

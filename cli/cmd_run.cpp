@@ -9,7 +9,6 @@
 #include <linux/seccomp.h>
 #include <map>
 #include <seccomp.h>
-#include <mutex>
 #include <set>
 
 #include <fmt/format.h>
@@ -23,12 +22,9 @@
 #include "generator/compile.h"
 #include "generator/profile.h"
 #include "syscalls-tables/syscalls.h"
-#include "tracer/aggregate.h"
 #include "tracer/launch.h"
-#include "tracer/notify_supervisor.h"
+#include "tracer/enforce.h"
 #include "tracer/phase_clock.h"
-#include "tracer/proc_info.h"
-#include "tracer/syscall_stop.h"
 
 namespace syscribe::cli {
 
@@ -70,67 +66,15 @@ unsigned filter_flags(const gen::Profile& p) {
   return flags;
 }
 
-// One argument as a person reads it: names for flags and enums, strings for paths.
-std::string show_arg(const sys::ArgInfo& a, const tracer::SyscallStop& stop, uint64_t raw, pid_t pid) {
-  uint64_t v = tracer::arg_value(stop, raw, a.is32);
-  switch (a.kind) {
-    case sys::ArgKind::path:
-    case sys::ArgKind::str: {
-      std::string s;
-      if (raw != 0 && tracer::read_tracee_string(pid, raw, s, 256)) return fmt::format("\"{}\"", s);
-      return fmt::format("{:#x}", raw);
-    }
-    case sys::ArgKind::flags:
-    case sys::ArgKind::enumval:
-      return sys::decode_value(a.xlat, a.kind, v);
-    case sys::ArgKind::fd:
-      if (!a.xlat.empty() && sys::value_of(a.xlat, sys::decode_value(a.xlat, a.kind, v))) {
-        return sys::decode_value(a.xlat, a.kind, v);  // AT_FDCWD; other fds as numbers
-      }
-      [[fallthrough]];
-    case sys::ArgKind::int32:
-    case sys::ArgKind::pid:
-      return std::to_string(static_cast<int32_t>(v));
-    case sys::ArgKind::uint32:
-    case sys::ArgKind::uid:
-      return std::to_string(static_cast<uint32_t>(v));
-    case sys::ArgKind::int64:
-      return std::to_string(static_cast<int64_t>(v));
-    case sys::ArgKind::mode:
-      return fmt::format("{:#o}", v);
-    default:
-      return fmt::format("{:#x}", v);
-  }
+// The profile's own ENOSYS stubs: syscalls a rule answers ERRNO(ENOSYS) so that the
+// caller falls back (clone3 to clone, and any such rule the profile sets).
+std::set<std::string> enosys_stubs(const gen::Profile& p) {
+  std::set<std::string> out;
+  for (const auto& r : p.syscalls)
+    if (r.action == "SCMP_ACT_ERRNO" && r.errno_ret == static_cast<uint32_t>(ENOSYS))
+      out.insert(r.names.begin(), r.names.end());
+  return out;
 }
-
-std::string describe_call(const sys::SyscallInfo* info, const tracer::SyscallStop& stop, pid_t pid) {
-  if (!info) return fmt::format("#{}(...)", stop.nr);
-  std::string out = std::string(info->name) + "(";
-  for (size_t i = 0; i < info->args.size() && i < 6; ++i) {
-    if (i) out += ", ";
-    const sys::ArgInfo& a = info->args[i];
-    std::string shown = show_arg(a, stop, stop.args[i], pid);
-    if (int by = info->arg_index(sys::xlat_context_arg(a.xlat)); by >= 0)  // setsockopt's optname by its level
-      shown = sys::decode_value(*info, a, tracer::arg_value(stop, stop.args[i], a.is32),
-                                std::vector<uint64_t>{tracer::arg_value(stop, stop.args[by], info->args[by].is32)});
-    out += fmt::format("{}={}", a.name, shown);
-  }
-  return out + ")";
-}
-
-// Sorted by phase first, in the order the phases began (the clock's index), then process
-// and call.
-struct DenialKey {
-  uint32_t phase_index = 0;
-  std::string exe, comm, phase, arch, syscall, action;
-  auto operator<=>(const DenialKey&) const = default;
-};
-struct DenialStats {
-  uint64_t count = 0;
-  std::set<pid_t> pids;
-  std::vector<std::string> calls;  // the first few distinct calls, arguments by name
-};
-constexpr size_t kCallsShown = 3;
 
 }  // namespace
 
@@ -140,7 +84,7 @@ int cmd_run(const Args& args) {
       ("profile,P", po::value<std::string>(), "the profile to run under (OCI, Docker or SPO)")
       ("complain", "let denied calls proceed, only report them")
       ("output,o", po::value<std::string>(), "write the denied calls as evidence to this file")
-      ("fail-on-denial", "exit 4 when the profile denied at least one call (for CI)")
+      ("fail-on-denial", "exit 4 when the profile denied at least one call (for CI); the profile's own ENOSYS stubs (clone3) are expected fallbacks, not denials")
       ("quiet,q", "no report on stderr (the exit status still tells)");
   add_lifecycle_options(opts);
   auto p = parse_args("run", "syscribe run --profile PROFILE [OPTIONS] -- CMD [ARGS...]",
@@ -153,6 +97,9 @@ int cmd_run(const Args& args) {
                       "gets the kernel's bad-arch kill and is reported as a denial too. Syscall names\n"
                       "the tables do not know are ignored, as runc and crun do, with a warning naming\n"
                       "the rule ('syscribe lint' reports them as errors).\n"
+                      "A call that a rule of the profile answers ERRNO(ENOSYS) (the clone3 stub, which makes\n"
+                      "glibc fall back to clone) is reported as an expected fallback, not a denial; even\n"
+                      "--complain answers it ENOSYS, as the profile does.\n"
                       "The lifecycle options work as in 'syscribe record': with --ready, denials are\n"
                       "reported per phase (startup, serving, reload, shutdown); with --traffic the\n"
                       "workload is driven through ready, traffic, reload and stop.\n"
@@ -199,18 +146,35 @@ int cmd_run(const Args& args) {
   std::vector<uint8_t> bpf = gen::export_bpf(compiled.ctx.get());
   std::string path = tracer::resolve_command(p.command[0]);
 
-  tracer::Aggregator agg;
-  std::mutex mu;
-  std::map<DenialKey, DenialStats> denials;
   std::string started = utc_now_iso();
+  tracer::EnforceOptions eo;
+  eo.command = p.command;
+  eo.command[0] = path;
+  eo.bpf = std::move(bpf);
+  eo.filter_flags = filter_flags(profile);
+  eo.complain = complain;
+  eo.arches = arches;
+  eo.verdict = [&verdicts](sys::Arch a, uint64_t nr, const std::array<uint64_t, 6>& args) {
+    return verdicts.evaluate(a, static_cast<int64_t>(nr), args);
+  };
+  eo.describe_action = gen::describe_action;
+  eo.enosys_stubs = enosys_stubs(profile);
+  eo.watched = watch.syscall;
+  if (watch.syscall) {
+    eo.watch_armed = [&watch] { return watch.event->armed(); };
+    eo.on_watched = [&watch](sys::Arch a, uint64_t nr) { watch.main_syscall(a, nr); };
+  }
+  if (watch.tap) {
+    eo.stdout_fd = watch.tap->child_stdout();
+    eo.stderr_fd = watch.tap->child_stderr();
+  }
 
   auto control_socket = open_control_socket(p.vm, clock, "run");
-  tracer::NotifySupervisor sup(path, p.command, std::move(bpf), filter_flags(profile));
-  if (watch.tap) sup.redirect_output(watch.tap->child_stdout(), watch.tap->child_stderr());
+  tracer::Enforcer sup(std::move(eo), clock);
   // Like a shell waiting for a foreground job: Ctrl-C and Ctrl-\ from the terminal reach the
   // workload (same process group) and are not passed on again; INT and QUIT sent to us by a
   // process (kill, timeout -s INT, a supervisor), and TERM and HUP, are passed on.
-  static tracer::NotifySupervisor* forward_to = nullptr;
+  static tracer::Enforcer* forward_to = nullptr;
   forward_to = &sup;
   struct sigaction sa {};
   sa.sa_flags = SA_SIGINFO;
@@ -225,119 +189,18 @@ int cmd_run(const Args& args) {
   tracer::LifecycleDriver driver(
       life, {[&](const std::string& phase, const std::string& source) { clock.switch_to(phase, source); },
              [&](int sig) { sup.signal(sig); }});
-
-  tracer::SupervisedRun result = sup.run([&](const tracer::Notification& n) {
-    tracer::Response resp;
-    uint32_t verdict = SECCOMP_RET_KILL_THREAD;  // libseccomp's action for an arch not in the filter
-    tracer::SyscallStop stop;
-    stop.op = tracer::StopOp::seccomp;
-    stop.nr = n.nr;
-    stop.args = n.args;
-    stop.arch_known = n.arch.has_value();
-    if (n.arch) {
-      stop.arch = *n.arch;
-      verdict = verdicts.evaluate(*n.arch, static_cast<int64_t>(n.nr), n.args);
-    }
-    uint32_t action = verdict & SECCOMP_RET_ACTION_FULL;
-    // Whether the caller is the main process costs a /proc read: only for the watched call
-    // while a wait is open.
-    if (watch.syscall && n.arch && watch.event->armed() &&
-        sys::find(*n.arch, static_cast<int64_t>(n.nr)) == watch.syscall &&
-        tracer::read_task_status(n.pid).tgid == sup.pid())
-      watch.main_syscall(*n.arch, n.nr);
-    switch (action) {
-      case SECCOMP_RET_ALLOW:
-      case SECCOMP_RET_LOG:
-        resp.kind = tracer::Response::Kind::proceed;
-        break;
-      case SECCOMP_RET_ERRNO:
-        resp.kind = tracer::Response::Kind::fail;
-        resp.error = static_cast<int>(verdict & SECCOMP_RET_DATA);
-        break;
-      case SECCOMP_RET_TRACE:
-      case SECCOMP_RET_USER_NOTIF:
-        resp.kind = tracer::Response::Kind::fail;  // no tracer or listener of the profile's own
-        resp.error = ENOSYS;
-        break;
-      case SECCOMP_RET_KILL_THREAD:
-        resp.kind = tracer::Response::Kind::kill_thread;
-        break;
-      default:  // KILL_PROCESS, TRAP
-        resp.kind = tracer::Response::Kind::kill_process;
-        break;
-    }
-    if (action == SECCOMP_RET_ALLOW) return resp;
-    if (complain) resp.kind = tracer::Response::Kind::proceed;
-
-    std::string exe = tracer::read_exe(n.pid);
-    std::string comm = tracer::read_comm(n.pid);
-    const sys::SyscallInfo* info = n.arch ? sys::find(*n.arch, static_cast<int64_t>(n.nr)) : nullptr;
-    bool bad_arch = !n.arch || std::find(arches.begin(), arches.end(), *n.arch) == arches.end();
-    uint32_t phase_index = clock.current();
-    std::string phase = clock.name(phase_index);
-    std::string call = describe_call(info, stop, n.pid);
-    std::lock_guard<std::mutex> lock(mu);
-    DenialKey key{phase_index,
-                  exe,
-                  comm,
-                  phase,
-                  n.arch ? std::string(sys::arch_name(*n.arch)) : fmt::format("audit-arch {:#x}", n.audit_arch),
-                  info ? std::string(info->name) : fmt::format("#{}", n.nr),
-                  gen::describe_action(verdict) + (bad_arch ? " (arch not in the profile)" : "")};
-    auto& d = denials[key];
-    d.count++;
-    d.pids.insert(n.pid);
-    if (d.calls.size() < kCallsShown && std::find(d.calls.begin(), d.calls.end(), call) == d.calls.end())
-      d.calls.push_back(std::move(call));
-    if (n.arch) {
-      tracer::Identity& id = agg.identity(exe, comm);
-      if (id.instances == 0) id.instances = 1;
-      agg.record(id, clock.current(), stop, clock.now(), n.pid);
-    }
-    return resp;
-  });
-
+  tracer::EnforceResult result = sup.run();
   driver.finished(result.exit_status);
   if (watch.tap) watch.tap->finish();
-  uint64_t total = 0;
-  for (const auto& [k, d] : denials) total += d.count;
-  if (!quiet) {
-    if (denials.empty()) {
-      std::cerr << fmt::format("syscribe run: the profile denied nothing; {} exited {}\n", p.command[0],
-                               result.exit_status);
-    } else {
-      std::cerr << fmt::format("syscribe run: {} {} ({} distinct){}:\n", total,
-                               complain ? "calls the profile would deny" : "calls denied", denials.size(),
-                               complain ? ", allowed by --complain" : "");
-      for (const auto& [k, d] : denials) {
-        std::string pids;
-        for (pid_t pid : d.pids) pids += fmt::format("{}{}", pids.empty() ? "" : ",", pid);
-        std::cerr << fmt::format("  {:<16} x{:<5} {} {} by {} (pid {}) in phase {}\n", k.syscall, d.count, k.arch,
-                                 k.action, k.exe.empty() ? k.comm : k.exe, pids, k.phase);
-        for (const auto& c : d.calls) std::cerr << "      " << c << "\n";
-      }
-      std::cerr << fmt::format("syscribe run: {} exited {}\n", p.command[0], result.exit_status);
-    }
-  }
+  if (!quiet) tracer::print_enforce_report(result, p.command[0], complain);
   if (!out_path.empty()) {
-    ev::Evidence e = agg.to_evidence(clock);
-    ev::Recording r;
-    r.command = p.command;
-    r.started = started;
-    r.duration = clock.now();
-    r.tool_version = SYSCRIBE_VERSION;
-    r.mode = complain ? "notify-complain" : "notify-enforce";
-    r.host_kernel = kernel_release();
-    r.host_arch = std::string(sys::arch_name(sys::host_arch()));
-    r.exit_status = result.exit_status;
-    r.marks = clock.marks();
-    e.recordings.push_back(std::move(r));
-    ev::write_evidence(out_path, e);
+    ev::write_evidence(out_path, sup.evidence(started));
     if (!quiet) std::cerr << fmt::format("syscribe run: denied calls written as evidence to {}\n", out_path);
   }
   // The lifecycle's outcome is printed whatever the exit status says.
   int status = life.drives() ? lifecycle_exit(life, driver.failure(), result.exit_status, "run") : result.exit_status;
-  if (!denials.empty() && p.vm.count("fail-on-denial")) return kExitDenied;
+  // The profile's own ENOSYS stubs are expected fallbacks, not denials.
+  if (!result.denials.empty() && p.vm.count("fail-on-denial")) return kExitDenied;
   return status;
 }
 

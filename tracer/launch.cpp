@@ -5,10 +5,14 @@
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
+#include <atomic>
 #include <linux/seccomp.h>
+#include <new>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -19,7 +23,24 @@ extern char** environ;
 
 namespace syscribe::tracer {
 
+// Shared memory between the recorder and its child across fork. Once its filter is
+// loaded the child may make no syscall until the listener is ours (each would wait for an
+// answer nobody can give yet), so it only spins on these atomics.
+struct ListenerHandshake {
+  std::atomic<int> listener{-1};  // the child's fd number of the listener; -2: refused
+  std::atomic<int> refused{0};    // errno of the refused listener
+  std::atomic<int> go{0};
+};
+
 namespace {
+
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
 
 // Exit statuses a shell uses.
 constexpr int kNotFound = 127;
@@ -124,7 +145,15 @@ Launched spawn_child(const LaunchSpec& spec) {
   for (const auto& a : spec.argv) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
   sock_fprog prog{static_cast<unsigned short>(spec.filter.size()), const_cast<sock_filter*>(spec.filter.data())};
+  sock_fprog fallback{static_cast<unsigned short>(spec.fallback.size()),
+                      const_cast<sock_filter*>(spec.fallback.data())};
   bool need_nnp = geteuid() != 0;
+  ListenerHandshake* hs = nullptr;
+  if (spec.listener) {
+    void* mem = mmap(nullptr, sizeof(ListenerHandshake), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (mem == MAP_FAILED) throw system_error("cannot map shared memory", errno);
+    hs = new (mem) ListenerHandshake();
+  }
 
   // A signal sent to the workload before its exec (a stop signal right after launch) must
   // act on the workload, not run the recorder's handler in the child and be lost there.
@@ -133,18 +162,34 @@ Launched spawn_child(const LaunchSpec& spec) {
     int err = errno;
     close(go[0]);
     close(go[1]);
+    if (hs) munmap(hs, sizeof *hs);
     throw system_error("cannot fork", err);
   }
   if (pid == 0) {
     close(go[1]);
     if (spec.own_process_group) setpgid(0, 0);
     char byte;
-    while (read(go[0], &byte, 1) < 0 && errno == EINTR) {
+    // With a listener the child waits on the handshake instead, after loading the filter.
+    while (!hs && read(go[0], &byte, 1) < 0 && errno == EINTR) {
     }
     close(go[0]);
     if (spec.stdout_fd >= 0 && dup2(spec.stdout_fd, 1) < 0) child_fail("stdout", errno, 1);
     if (spec.stderr_fd >= 0 && dup2(spec.stderr_fd, 2) < 0) child_fail("stderr", errno, 1);
-    if (!spec.filter.empty()) {
+    if (hs) {
+      if (need_nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) child_fail("PR_SET_NO_NEW_PRIVS", errno, 1);
+      // The listener is close-on-exec (the kernel makes it so): the workload never holds it.
+      long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+      if (fd < 0) {
+        int err = errno;
+        hs->refused.store(err);
+        if (spec.fallback.empty()) _exit(126);
+        if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fallback) != 0) child_fail("seccomp filter", errno, 1);
+        hs->listener.store(-2);
+      } else {
+        hs->listener.store(static_cast<int>(fd));
+      }
+      while (hs->go.load() == 0) cpu_relax();
+    } else if (!spec.filter.empty()) {
       if (need_nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) child_fail("PR_SET_NO_NEW_PRIVS", errno, 1);
       if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0) child_fail("seccomp filter", errno, 1);
     }
@@ -153,10 +198,50 @@ Launched spawn_child(const LaunchSpec& spec) {
   }
   close(go[0]);
   if (spec.own_process_group) setpgid(pid, pid);  // both sides, so neither races the other
-  return Launched{pid, go[1]};
+  if (hs) {
+    close(go[1]);
+    return Launched{pid, -1, hs};
+  }
+  return Launched{pid, go[1], nullptr};
+}
+
+int take_listener(Launched& child, int& refused) {
+  ListenerHandshake* hs = child.handshake;
+  refused = 0;
+  int child_fd = -1;
+  for (;;) {
+    child_fd = hs->listener.load();
+    if (child_fd != -1) break;
+    // Not traced yet: this wait sees only its death.
+    int status;
+    if (waitpid(child.pid, &status, WNOHANG) == child.pid) {
+      int err = hs->refused.load();
+      munmap(hs, sizeof *hs);
+      child.handshake = nullptr;
+      throw Error(fmt::format("the kernel refused a seccomp listener: {}", strerror(err ? err : EINVAL)));
+    }
+    usleep(50);
+  }
+  if (child_fd == -2) {
+    refused = hs->refused.load();
+    return -1;
+  }
+  int pidfd = static_cast<int>(syscall(SYS_pidfd_open, child.pid, 0));
+  if (pidfd < 0) throw system_error("pidfd_open", errno);
+  int fd = static_cast<int>(syscall(SYS_pidfd_getfd, pidfd, child_fd, 0));
+  int err = errno;
+  close(pidfd);
+  if (fd < 0) throw system_error("cannot take the seccomp listener (pidfd_getfd)", err);
+  return fd;
 }
 
 void release_child(Launched& child) {
+  if (child.handshake) {
+    child.handshake->go.store(1);
+    munmap(child.handshake, sizeof *child.handshake);
+    child.handshake = nullptr;
+    return;
+  }
   if (child.go_fd < 0) return;
   char byte = 1;
   ssize_t ignored = write(child.go_fd, &byte, 1);

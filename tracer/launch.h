@@ -20,19 +20,32 @@ struct LaunchSpec {
   std::string path;                 // from resolve_command
   std::vector<std::string> argv;
   std::vector<sock_filter> filter;  // empty: no filter (ptrace-syscall mode)
+  // Load `filter` with a listener (SECCOMP_FILTER_FLAG_NEW_LISTENER) for the notify
+  // engine. When the kernel refuses one, `fallback` is loaded instead (empty: the child
+  // exits 126). The child then waits for release_child() without making a syscall.
+  bool listener = false;
+  std::vector<sock_filter> fallback;
   bool own_process_group = false;   // put the workload in its own group (terminal mode)
   int stdout_fd = -1;               // >= 0: becomes the workload's stdout
   int stderr_fd = -1;               // >= 0: becomes the workload's stderr
 };
 
+struct ListenerHandshake;
+
 struct Launched {
   pid_t pid = -1;
   int go_fd = -1;  // write one byte to let the child go on once it is traced
+  ListenerHandshake* handshake = nullptr;  // LaunchSpec::listener: shared with the child
 };
 
 // Forks the child. It waits on the go pipe, then sets up and execs; if that fails it
 // prints why on stderr and exits 126/127. Throws Error when fork fails.
 Launched spawn_child(const LaunchSpec& spec);
+// LaunchSpec::listener: waits until the child has loaded its filter and takes the
+// listener into our fd table (pidfd_getfd). Returns it, or -1 when the kernel refused a
+// listener and the child loaded the fallback filter (`refused` holds the errno). Throws
+// Error when the child died first (it exits 126 when it has no fallback).
+int take_listener(Launched& child, int& refused);
 // Lets the child proceed (call after PTRACE_SEIZE).
 void release_child(Launched& child);
 

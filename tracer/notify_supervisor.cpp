@@ -5,14 +5,11 @@
 #include <cstring>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
-#include <poll.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/pidfd.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <thread>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -130,52 +127,10 @@ void NotifySupervisor::signal(int sig) const {
 
 SupervisedRun NotifySupervisor::run(const std::function<Response(const Notification&)>& decide) {
   SupervisedRun result;
-  std::atomic<uint64_t> answered{0};
-  std::thread server([&] {
-    seccomp_notif req;
-    seccomp_notif_resp resp;
-    while (!stop_.load()) {
-      pollfd pfd{listener_, POLLIN, 0};
-      int n = poll(&pfd, 1, 200);
-      if (n < 0 && errno != EINTR) break;
-      if (n <= 0) continue;
-      if (pfd.revents & (POLLHUP | POLLERR | POLLNVAL)) {
-        if (!(pfd.revents & POLLIN)) break;
-      }
-      std::memset(&req, 0, sizeof req);
-      if (ioctl(listener_, SECCOMP_IOCTL_NOTIF_RECV, &req) != 0) continue;  // the caller died (ENOENT) or EINTR
-      Notification note;
-      note.id = req.id;
-      note.pid = static_cast<pid_t>(req.pid);
-      note.audit_arch = req.data.arch;
-      note.nr = static_cast<uint64_t>(static_cast<uint32_t>(req.data.nr));
-      note.arch = sys::arch_from_audit(req.data.arch, note.nr);
-      for (int i = 0; i < 6; ++i) note.args[static_cast<size_t>(i)] = req.data.args[i];
-      Response r = decide(note);
-      std::memset(&resp, 0, sizeof resp);
-      resp.id = req.id;
-      switch (r.kind) {
-        case Response::Kind::proceed:
-          resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
-          break;
-        case Response::Kind::fail:
-          resp.error = -r.error;
-          break;
-        case Response::Kind::kill_thread:
-        case Response::Kind::kill_process:
-          // The kernel's kill actions cannot be caught; SIGSYS from here can (documented).
-          resp.error = -ENOSYS;
-          if (r.kind == Response::Kind::kill_process)
-            kill(note.pid, SIGSYS);
-          else
-            syscall(SYS_tgkill, note.pid, note.pid, SIGSYS);
-          break;
-      }
-      ioctl(listener_, SECCOMP_IOCTL_NOTIF_SEND, &resp);
-      answered.fetch_add(1);
-    }
-  });
-
+  NotifyLoop loop(listener_, decide);
+  listener_ = -1;  // the loop owns it now
+  loop.set_sync_wakeup();
+  loop.start();
   // Wait for the launched process and then for every descendant reparented to us.
   for (;;) {
     int status;
@@ -186,9 +141,8 @@ SupervisedRun NotifySupervisor::run(const std::function<Response(const Notificat
     }
     if (w == child_) result.exit_status = exit_status_of(status);
   }
-  stop_.store(true);
-  server.join();
-  result.notifications = answered.load();
+  loop.stop();
+  result.notifications = loop.answered();
   return result;
 }
 

@@ -20,24 +20,9 @@
 #include <vector>
 
 #include "syscalls-tables/syscalls.h"
+#include "tracer/notify_loop.h"
 
 namespace syscribe::tracer {
-
-struct Notification {
-  uint64_t id = 0;
-  pid_t pid = 0;  // the thread that made the call
-  uint32_t audit_arch = 0;
-  std::optional<sys::Arch> arch;
-  uint64_t nr = 0;
-  std::array<uint64_t, 6> args{};
-};
-
-// What the supervisor answers for one notification.
-struct Response {
-  enum class Kind { proceed, fail, kill_process, kill_thread };
-  Kind kind = Kind::fail;
-  int error = 1;  // errno for fail
-};
 
 struct SupervisedRun {
   int exit_status = 0;         // of the launched process; 128+N for signal N
@@ -65,7 +50,7 @@ class NotifySupervisor {
   void start();
   pid_t pid() const { return child_; }
 
-  // Answers notifications with `decide` (called on a helper thread, one at a time) until
+  // Answers notifications with `decide` (called on the NotifyLoop's thread, one at a time) until
   // the launched process and every descendant are gone (syscribe is their subreaper).
   // `decide` runs while the caller is blocked in the syscall, so it may read the
   // caller's /proc entries and memory.
@@ -84,7 +69,6 @@ class NotifySupervisor {
   int err_fd_ = -1;
   pid_t child_ = -1;
   int listener_ = -1;
-  std::atomic<bool> stop_{false};
 };
 
 }  // namespace syscribe::tracer

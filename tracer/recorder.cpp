@@ -4,6 +4,7 @@
 #include <csignal>
 #include <cstring>
 #include <ctime>
+#include <linux/seccomp.h>
 #include <mutex>
 #include <pthread.h>
 #include <sys/prctl.h>
@@ -22,6 +23,7 @@
 #include "tracer/aggregate.h"
 #include "tracer/attach.h"
 #include "tracer/launch.h"
+#include "tracer/notify_loop.h"
 #include "tracer/proc_info.h"
 #include "tracer/stacks.h"
 #include "tracer/terminal.h"
@@ -80,6 +82,15 @@ std::vector<std::string> ancestors_from_proc(pid_t pid) {
   return chain;
 }
 
+// The launch filter for the notify engine: what the ptrace engine's filter sends to the
+// tracer (SECCOMP_RET_TRACE) goes to the listener instead.
+std::vector<sock_filter> notifying(std::vector<sock_filter> filter) {
+  for (auto& insn : filter)
+    if (insn.code == (BPF_RET | BPF_K) && (insn.k & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_TRACE)
+      insn.k = SECCOMP_RET_USER_NOTIF;
+  return filter;
+}
+
 }  // namespace
 
 // A process (thread group) being traced.
@@ -106,12 +117,32 @@ struct Tracee {
   bool announced = false;      // its creator's fork/clone event has been handled
 };
 
+// One notification on its way, between its answer and its count (notify engine).
+struct PendingNote {
+  SyscallStop stop;
+  PrereadStrings strings;
+  Identity* id = nullptr;
+  uint32_t phase = 0;
+  double time = 0;
+  pid_t tid = 0;
+  bool record = false;
+  bool unknown_arch = false;
+};
+
 struct Recorder::Impl {
   RecordOptions opt;
   PhaseClock clock;
   Aggregator agg;
   Terminal term;
   bool seccomp_mode = true;
+  // The notify engine: syscalls arrive on notify_loop's thread; ptrace still reports the
+  // process tree here. `mu` guards the tracee tables and the aggregate between the two.
+  bool notify_mode = false;
+  std::unique_ptr<NotifyLoop> notify_loop;
+  std::mutex mu;
+  PendingNote note;  // the notification thread's own
+  std::atomic<bool> warned_listener{false};
+  std::string fallback;  // why the notify engine was not used where it would have been
   bool attach_mode = false;
   Resume normal = Resume::cont;       // after events, signals, exit stops
   Resume after_entry = Resume::cont;  // after a syscall entry (seccomp) stop
@@ -261,7 +292,6 @@ struct Recorder::Impl {
     t.pending = &c;
     if (opt.stacks && c.count == 1 && c.info && c.info->risk >= sys::Risk::high && stop.arch == sys::host_arch())
       c.stack = stopped_stack(p.tgid, t.tid);
-    if (stop.op == StopOp::seccomp && opt.on_seccomp_stop) opt.on_seccomp_stop(t.tid, stop);
     if (opt.on_main_syscall && p.tgid == main) opt.on_main_syscall(stop);
   }
 
@@ -311,6 +341,76 @@ struct Recorder::Impl {
     auto it = opt.signal_phases.find(sig);
     if (it != opt.signal_phases.end() && clock.current_name() != it->second)
       clock.switch_to(it->second, fmt::format("signal SIG{}", sigabbrev_np(sig)));
+  }
+
+  // ---- the notify engine's hot path (the notification thread) ----------------------
+  // The caller waits in its syscall until the answer: strings are read now, the identity
+  // and phase taken now; the call is counted once the answer was delivered.
+  Response on_notification(const Notification& n) {
+    Response r;
+    r.kind = Response::Kind::proceed;
+    PendingNote& pn = note;
+    pn.record = pn.unknown_arch = false;
+    pn.stop.op = StopOp::seccomp;
+    pn.stop.nr = n.nr;
+    pn.stop.args = n.args;
+    pn.stop.arch_known = n.arch.has_value();
+    pn.tid = n.pid;
+    if (!n.arch) {
+      pn.unknown_arch = true;
+      return r;
+    }
+    pn.stop.arch = *n.arch;
+    pn.strings = {};
+    Aggregator::preread(pn.stop, n.pid, pn.strings);
+    bool main_call = false;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      auto it = tracees.find(n.pid);
+      Proc* p = it != tracees.end() ? it->second.proc : nullptr;
+      if (p && p->launching) {
+        // Syscribe's own child: only its exec belongs to the workload (see on_syscall).
+        p->has_stash = true;
+        p->stash = pn.stop;
+        p->stash_time = clock.now();
+        p->stash_phase = clock.current();
+        p->stash_strings = pn.strings;
+        return r;
+      }
+      // Every task is known from its first ptrace stop, which comes before its first
+      // syscall; a task not in the table is one whose exit was seen meanwhile.
+      pn.id = p && p->id ? p->id : &agg.identity(read_exe(n.pid), read_comm(n.pid));
+      pn.phase = clock.current();
+      pn.time = clock.now();
+      pn.record = true;
+      main_call = p && p->tgid == main;
+    }
+    warn_own_listener(n);
+    if (main_call && opt.on_main_syscall) opt.on_main_syscall(pn.stop);
+    return r;
+  }
+
+  void on_answered(const Notification&, bool delivered) {
+    // Not delivered: a signal interrupted the call (the kernel notifies it again when it
+    // restarts) or the caller died. Either way it is not counted now.
+    if (!delivered) return;
+    std::lock_guard<std::mutex> lock(mu);
+    if (note.unknown_arch) agg.count_unknown_arch();
+    else if (note.record) agg.record(*note.id, note.phase, note.stop, note.time, note.tid, &note.strings);
+  }
+
+  // A workload that asks for a seccomp listener of its own gets EBUSY from the kernel
+  // while ours is in its filter chain: say so once, and how to record it.
+  void warn_own_listener(const Notification& n) {
+    const sys::SyscallInfo* info = sys::find(*n.arch, static_cast<int64_t>(n.nr));
+    if (!info || info->name != "seccomp" || n.args[0] != SECCOMP_SET_MODE_FILTER ||
+        !(n.args[1] & SECCOMP_FILTER_FLAG_NEW_LISTENER) || warned_listener.exchange(true))
+      return;
+    std::string exe = read_exe(n.pid);
+    fmt::print(stderr,
+               "syscribe record: warning: {} (pid {}) asks for a seccomp listener of its own, which the kernel "
+               "refuses (EBUSY) under the notify engine; record it with --engine ptrace\n",
+               exe.empty() ? read_comm(n.pid) : exe, n.pid);
   }
 
   // ---- the one dispatcher ----------------------------------------------------------
@@ -418,12 +518,15 @@ struct Recorder::Impl {
     }
   }
 
-  void settle() {
+  void settle_suspend() {
     if (suspend_sig) {
       int sig = suspend_sig;
       suspend_sig = 0;
       term.suspend_and_resume(main, sig);
     }
+  }
+
+  void settle_forward() {
     if (forward_pending) {
       for (int s : kForwarded) {
         if (!(forward_pending & bit(s))) continue;
@@ -433,20 +536,32 @@ struct Recorder::Impl {
     }
   }
 
+  // The tables are locked while they change or are read (never across the wait): the
+  // notify engine's thread reads and counts into them.
   void loop() {
-    while (!tracees.empty()) {
-      if (g_signals.load(std::memory_order_relaxed) || signal_requests.load() || detach_requested.load())
-        handle_requests();
+    for (;;) {
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        if (tracees.empty()) break;
+        if (g_signals.load(std::memory_order_relaxed) || signal_requests.load() || detach_requested.load())
+          handle_requests();
+      }
       bool nohang = suspend_sig || forward_pending;
       WaitStatus w;
       if (next_event(nohang, w)) {
+        std::lock_guard<std::mutex> lock(mu);
         dispatch(w);
-        if (forward_pending && clock.now() > settle_deadline) settle();
+        if (forward_pending && clock.now() > settle_deadline) settle_forward();
         continue;
       }
       if (no_children) break;
-      if (nohang) settle();
+      if (nohang) {
+        settle_suspend();
+        std::lock_guard<std::mutex> lock(mu);
+        settle_forward();
+      }
     }
+    if (notify_loop) notify_loop->stop();
   }
 
   // ---- setup -----------------------------------------------------------------------------
@@ -482,8 +597,17 @@ struct Recorder::Impl {
 
   void start_launch() {
     std::string path = resolve_command(opt.command[0]);
-    if (opt.mode == Mode::automatic) seccomp_mode = prctl(PR_GET_SECCOMP, 0, 0, 0, 0) >= 0;
-    else seccomp_mode = opt.mode == Mode::seccomp;
+    // The notify engine has no exit stop (--results) and no registers (--stacks).
+    bool needs_ptrace = opt.results || opt.stacks;
+    if (opt.mode == Mode::notify && needs_ptrace)
+      throw usage_error("--engine notify cannot see results (--results) or stacks (--stacks); use --engine ptrace");
+    if (opt.mode == Mode::automatic) {
+      seccomp_mode = prctl(PR_GET_SECCOMP, 0, 0, 0, 0) >= 0;
+      notify_mode = seccomp_mode && !needs_ptrace;
+    } else {
+      seccomp_mode = opt.mode == Mode::seccomp || opt.mode == Mode::notify;
+      notify_mode = opt.mode == Mode::notify;
+    }
     if (seccomp_mode) {
       normal = Resume::cont;
       after_entry = opt.results ? Resume::syscall : Resume::cont;
@@ -495,11 +619,19 @@ struct Recorder::Impl {
     spec.path = path;
     spec.argv = opt.command;
     if (seccomp_mode) spec.filter = opt.filter.empty() ? trace_all_filter() : opt.filter;
+    if (notify_mode) {
+      spec.listener = true;
+      // Where the kernel refuses a listener (an old kernel, or one already in the chain),
+      // `auto` records with ptrace's seccomp stops instead; `--engine notify` fails.
+      if (opt.mode == Mode::automatic) spec.fallback = spec.filter;
+      spec.filter = notifying(spec.filter);
+    }
     spec.own_process_group = term.active();
     spec.stdout_fd = opt.stdout_fd;
     spec.stderr_fd = opt.stderr_fd;
     started = utc_now_iso();
     Launched child = spawn_child(spec);
+    if (notify_mode) start_notify(child);
     if (ptrace(PTRACE_SEIZE, child.pid, nullptr, ptrace_options()) != 0) {
       int err = errno;
       kill(child.pid, SIGKILL);
@@ -522,9 +654,34 @@ struct Recorder::Impl {
     release_child(child);
   }
 
+  // Takes the child's listener and starts answering it, before the child may exec.
+  void start_notify(Launched& child) {
+    int refused = 0;
+    int fd = -1;
+    try {
+      fd = take_listener(child, refused);
+    } catch (const Error&) {
+      kill(child.pid, SIGKILL);
+      waitpid(child.pid, nullptr, 0);
+      throw;
+    }
+    if (fd < 0) {
+      notify_mode = false;
+      const char* name = strerrorname_np(refused);
+      fallback = fmt::format("the kernel refused a seccomp listener ({}); recorded with ptrace's seccomp stops",
+                             name ? name : strerror(refused));
+      return;
+    }
+    notify_loop = std::make_unique<NotifyLoop>(
+        fd, [this](const Notification& n) { return on_notification(n); },
+        [this](const Notification& n, bool delivered) { on_answered(n, delivered); });
+    notify_loop->set_sync_wakeup();
+    notify_loop->start();
+  }
+
   void start_attach() {
     attach_mode = true;
-    if (opt.mode == Mode::seccomp)
+    if (opt.mode == Mode::seccomp || opt.mode == Mode::notify)
       throw usage_error("attach mode (-p) cannot install a seccomp filter; it uses ptrace-syscall");
     seccomp_mode = false;
     normal = after_entry = Resume::syscall;
@@ -574,6 +731,7 @@ RecordResult Recorder::run(std::function<void()> on_tick) {
   r.exit_status = impl_->exit_status;
   r.mode = mode_name();
   r.detached = impl_->detached;
+  r.fallback = impl_->fallback;
   return r;
 }
 
@@ -593,7 +751,10 @@ void Recorder::request_signal(int sig) {
 PhaseClock& Recorder::phases() { return impl_->clock; }
 const PhaseClock& Recorder::phases() const { return impl_->clock; }
 
-std::string Recorder::mode_name() const { return impl_->seccomp_mode ? "seccomp" : "ptrace-syscall"; }
+std::string Recorder::mode_name() const {
+  if (impl_->notify_mode) return impl_->notify_loop && impl_->notify_loop->sync_wakeup() ? "notify-sync" : "notify";
+  return impl_->seccomp_mode ? "seccomp" : "ptrace-syscall";
+}
 pid_t Recorder::main_pid() const { return impl_->main; }
 
 ev::Evidence Recorder::evidence() const {

@@ -23,7 +23,14 @@
 
 namespace syscribe::tracer {
 
-enum class Mode { automatic, seccomp, ptrace_syscall };
+// How syscalls reach the recorder. Every mode follows the process tree with ptrace.
+enum class Mode {
+  automatic,       // launch: notify where the kernel has it (ptrace's seccomp stops with
+                   // --results or --stacks); attach: ptrace_syscall
+  notify,          // seccomp user notification on a helper thread: no ptrace stop per call
+  seccomp,         // one ptrace stop per call (SECCOMP_RET_TRACE)
+  ptrace_syscall,  // two ptrace stops per call (PTRACE_SYSCALL)
+};
 
 struct RecordOptions {
   std::vector<std::string> command;  // launch mode: CMD ARGS...
@@ -38,13 +45,13 @@ struct RecordOptions {
   // How often run()'s on_tick is called from the main loop.
   double tick_seconds = 0.25;
 
-  // Extension point for `syscribe run --profile`: the filter installed in the launched
-  // child (empty: every syscall stops with SECCOMP_RET_TRACE), and a callback for every
-  // seccomp stop after it is recorded (ret_data holds the filter's SECCOMP_RET_DATA).
+  // The filter installed in the launched child (empty: every syscall is recorded).
+  // Calls it answers SECCOMP_RET_TRACE are recorded; the notify engine turns those
+  // into SECCOMP_RET_USER_NOTIF. `--known` uses it to let known calls run unrecorded.
   std::vector<sock_filter> filter;
-  std::function<void(pid_t tid, const SyscallStop& stop)> on_seccomp_stop;
   // Called for every recorded syscall of the launched main process (any of its threads),
-  // from the recorder's loop: what `--ready syscall:NAME` watches.
+  // from the recorder's loop or, with the notify engine, its notification thread: what
+  // `--ready syscall:NAME` watches.
   std::function<void(const SyscallStop& stop)> on_main_syscall;
 
   // Launch mode: >= 0 replaces the workload's stdout / stderr (`--ready log:` taps them).
@@ -58,8 +65,9 @@ struct RecordOptions {
 
 struct RecordResult {
   int exit_status = 0;  // of the launched main process (128+N for signal N); 0 after detach
-  std::string mode;     // "seccomp" or "ptrace-syscall"
+  std::string mode;     // "notify-sync", "notify", "seccomp" or "ptrace-syscall"
   bool detached = false;
+  std::string fallback;  // set when `auto` wanted the notify engine and could not have it
 };
 
 struct LiveStats {

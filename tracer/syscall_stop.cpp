@@ -30,7 +30,6 @@ bool read_syscall_stop(pid_t tid, SyscallStop& out) {
   if (n <= 0) return false;
   out.rval = 0;
   out.is_error = false;
-  out.ret_data = 0;
   switch (info.op) {
     case PTRACE_SYSCALL_INFO_ENTRY:
       out.op = StopOp::entry;
@@ -41,7 +40,6 @@ bool read_syscall_stop(pid_t tid, SyscallStop& out) {
       out.op = StopOp::seccomp;
       out.nr = info.seccomp.nr;
       std::memcpy(out.args.data(), info.seccomp.args, sizeof out.args);
-      out.ret_data = info.seccomp.ret_data;
       break;
     case PTRACE_SYSCALL_INFO_EXIT:
       out.op = StopOp::exit;

@@ -19,7 +19,6 @@ struct SyscallStop {
   bool arch_known = false;       // false: an AUDIT_ARCH the table does not know
   uint64_t nr = 0;               // as the kernel reports it (x32 keeps its bit)
   std::array<uint64_t, 6> args{};
-  uint32_t ret_data = 0;         // SECCOMP_RET_DATA of the filter's verdict
   int64_t rval = 0;              // exit stops
   bool is_error = false;         // exit stops
 };

@@ -160,4 +160,25 @@ phases=$(grep -Eo "^  uname +x1 .* in phase [a-z]+" "$T/e11" | sed 's/.* in phas
 grep -q "syscribe run: control socket $T/run.sock" "$T/e11" || fail "run does not announce its control socket: $(cat "$T/e11")"
 [ ! -e "$T/run.sock" ] || fail "run left its control socket behind"
 
+# A threaded program under its own profile: the profile's clone3 stub (ERRNO(ENOSYS)) makes
+# glibc fall back to clone; run reports that as an expected fallback, not a denial, and
+# --fail-on-denial passes.
+"$S" record -q -o "$T/threads.ev.json" -- "$PROBE" threads >/dev/null || [ $? -eq 7 ] || fail "record threads"
+"$S" generate -q "$T/threads.ev.json" -o "$T/threads.json" || fail "generate threads"
+grep -q '"clone3"' "$T/threads.json" || fail "the threads profile has no clone3 rule"
+set +e
+"$S" run --fail-on-denial --profile "$T/threads.json" -- "$PROBE" threads >"$T/out12" 2>"$T/e12"; rc=$?
+set -e
+[ $rc -eq 7 ] || fail "threaded program under its own profile: exit $rc, expected 7: $(cat "$T/e12")"
+grep -qx "thread ok" "$T/out12" || fail "the thread was not created: $(cat "$T/out12")"
+grep -q "denied nothing" "$T/e12" || fail "the clone3 stub counted as a denial: $(cat "$T/e12")"
+grep -Eq "^  clone3 +x[0-9]+ +x86_64 SCMP_ACT_ERRNO\(ENOSYS\)" "$T/e12" && grep -q "expected fallback" "$T/e12" \
+  || fail "the clone3 stub not reported as an expected fallback: $(cat "$T/e12")"
+# --complain still answers the stub ENOSYS and writes no evidence of it.
+set +e
+"$S" run --complain -o "$T/threads-missing.ev.json" --profile "$T/threads.json" -- "$PROBE" threads >"$T/out13" 2>"$T/e13"; rc=$?
+set -e
+[ $rc -eq 7 ] || fail "complain threads: exit $rc"
+if grep -q '"clone3"' "$T/threads-missing.ev.json"; then fail "complain wrote the clone3 fallback as missing evidence"; fi
+
 echo "run tests passed"
