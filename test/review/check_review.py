@@ -378,8 +378,8 @@ rc, _, err = run("generate", "data/risky.evidence.json", "--review", "data/decis
 md = open(out("tail.md")).read() if rc == 0 else ""
 rows = {r["Syscall"].strip("`"): r for r in md_tables(md).get("Syscalls", [])}
 capset = rows.get("capset", {}).get("Origin", "")
-check(f"runtime tail in words: {rc} {err} {capset}", rc == 0 and capset.startswith("runtime tail: runc itself makes this call after it loads the filter and before it "
-                                    "starts the workload") and "Measured in every run of podman+runc" in capset
+check(f"runtime tail in words: {rc} {err} {capset}", rc == 0 and capset.startswith("runtime tail: runc makes this call itself, between loading the filter and "
+                                    "starting the workload. ") and "Measured in every run of podman+runc" in capset
       and "measured: " not in capset)
 futex = rows.get("futex", {}).get("Origin", "")
 check(f"a call seen in some runs says so: {futex}", re.search(r"in some runs of \S+ \(\d of 5\)", futex))
@@ -388,7 +388,7 @@ notes = md[md.find("## Notes"):] if "## Notes" in md else ""
 check(f"notes do not repeat the Origin column: {notes}", "added for the runc runtime tail" not in notes and "added as essential" not in notes
       and "denied by review" not in notes)
 html = open(out("tail.html")).read() if rc == 0 else ""
-check("html: runtime tail in words, notes not repeated", "runc itself makes this call" in html and 'id="runtime-tail"' in html and "added for the runc runtime tail" not in html)
+check("html: runtime tail in words, notes not repeated", "runc makes this call itself" in html and 'id="runtime-tail"' in html and "added for the runc runtime tail" not in html)
 
 # 19. Both reports show how each process was started: its argv and its parent chain.
 for cmd in (["generate", "data/shared.evidence.json", "--review", "data/allow-unshare.yaml", "-o", out("argv.json"),
