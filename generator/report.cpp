@@ -83,9 +83,7 @@ std::string runtime_tail_text(const std::string& note) {
   std::string runtime = colon == std::string::npos ? note : note.substr(0, colon);
   std::string rest = colon == std::string::npos ? "" : note.substr(colon + 2);
   std::string out = fmt::format(
-      "runtime tail: {0} itself makes this call after it loads the filter and before it starts the workload, so "
-      "a container {0} starts cannot run without it",
-      runtime);
+      "runtime tail: {} makes this call itself, between loading the filter and starting the workload", runtime);
   if (rest.rfind("measured: ", 0) != 0) return rest.empty() ? out : fmt::format("{} ({})", out, rest);
   std::vector<std::string> every, some;
   std::string list = rest.substr(10);
