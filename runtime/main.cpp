@@ -38,7 +38,8 @@ const char* kHelp =
     "filter is removed (said on stderr and in the log). Annotations: syscribe.dev/ready,\n"
     "ready-timeout, reload-signal, stop-signal (as 'syscribe record' options), results=true,\n"
     "name, evidence-dir.\n\n"
-    "Configuration: /etc/syscribe/runtime.conf (or $SYSCRIBE_RUNTIME_CONFIG), KEY = VALUE lines:\n"
+    "Configuration: $SYSCRIBE_RUNTIME_CONFIG, else syscribe-runtime.conf beside this program, else\n"
+    "/etc/syscribe/runtime.conf; KEY = VALUE lines:\n"
     "  runtime = crun                      the real runtime (default: crun, else runc, on PATH)\n"
     "  syscribe = /usr/local/bin/syscribe-static   a statically linked syscribe (default: beside this program)\n"
     "  evidence-dir = /var/lib/syscribe/evidence   where evidence is written on the host\n"
@@ -162,8 +163,12 @@ int main(int argc, char** argv) {
     return 0;
   }
   try {
-    const char* conf = getenv("SYSCRIBE_RUNTIME_CONFIG");
-    rt::RuntimeSettings s = rt::read_settings(conf && *conf ? conf : rt::kDefaultConfig, self_dir());
+    // $SYSCRIBE_RUNTIME_CONFIG, else syscribe-runtime.conf beside this program (a
+    // self-contained install, as the Kubernetes installer makes), else /etc/syscribe.
+    const char* env = getenv("SYSCRIBE_RUNTIME_CONFIG");
+    std::string conf = env && *env ? env : self_dir() + "/syscribe-runtime.conf";
+    if (!(env && *env) && access(conf.c_str(), F_OK) != 0) conf = rt::kDefaultConfig;
+    rt::RuntimeSettings s = rt::read_settings(conf, self_dir());
     std::string real = find_runtime(s.runtime);
     rt::OciCall call = rt::parse_oci_call(args);
     if (call.command == "create" || call.command == "run") prepare_bundle(s, call);
