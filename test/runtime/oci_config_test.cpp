@@ -89,8 +89,11 @@ TEST_CASE("a recorded container runs its command under syscribe record", "[runti
   // The filter is gone and said so; everything else in linux stays.
   CHECK_FALSE(out["linux"].contains("seccomp"));
   CHECK(out["linux"]["namespaces"] == c["linux"]["namespaces"]);
-  REQUIRE(e->notes.size() == 1);
+  // Root without CAP_SYS_ADMIN: the filter needs no_new_privs, set and said.
+  CHECK(out["process"]["noNewPrivileges"] == true);
+  REQUIRE(e->notes.size() == 2);
   CHECK(e->notes[0].find("seccomp filter (default SCMP_ACT_ERRNO, 1 rules) is removed") != std::string::npos);
+  CHECK(e->notes[1].find("noNewPrivileges is set") != std::string::npos);
   // syscribe read-only, the evidence directory writable, after the existing mounts.
   REQUIRE(out["mounts"].size() == 3);
   CHECK(out["mounts"][0] == c["mounts"][0]);
@@ -110,10 +113,12 @@ TEST_CASE("the evidence name and the identity come from the CRI annotations", "[
                       {"io.kubernetes.cri.container-name", "nginx"},
                       {"io.kubernetes.cri.image-name", "docker.io/library/nginx:1.25"}};
   c["linux"].erase("seccomp");
+  c["process"]["capabilities"] = {{"effective", {"CAP_CHOWN", "CAP_SYS_ADMIN"}}};
   auto e = plan(c, "aaaabbbbccccdddd");
   REQUIRE(e);
   CHECK(e->name == "shop_web-7d4b9c-x2x9z_nginx-aaaabbbbcccc");
-  CHECK(e->notes.empty());
+  CHECK(e->notes.empty());  // root with CAP_SYS_ADMIN needs no no_new_privs
+  CHECK_FALSE(json::parse(e->config)["process"].contains("noNewPrivileges"));
   std::vector<std::string> args = json::parse(e->config)["process"]["args"];
   for (const char* want : {"--container=k8s.namespace=shop", "--container=k8s.pod=web-7d4b9c-x2x9z",
                            "--container=k8s.container=nginx", "--container=name=nginx",
@@ -143,7 +148,7 @@ TEST_CASE("a non-root container user owns its evidence directory through the id 
   CHECK(e->host_uid == 1000);
   CHECK(e->host_gid == 1000);
   REQUIRE(e->notes.size() == 2);
-  CHECK(e->notes[1].find("no_new_privs") != std::string::npos);
+  CHECK(e->notes[1].find("noNewPrivileges is set") != std::string::npos);
   c["process"]["noNewPrivileges"] = true;
   c["linux"]["uidMappings"] = json::array({{{"containerID", 0}, {"hostID", 100000}, {"size", 65536}}});
   c["linux"]["gidMappings"] = json::array({{{"containerID", 0}, {"hostID", 200000}, {"size", 65536}}});
