@@ -25,6 +25,11 @@ nlohmann::json parse_json_text(const std::string& text, const std::string& file)
     auto colon = what.find(": ", what.find("parse error"));
     std::string detail = colon == std::string::npos ? what : what.substr(colon + 2);
     throw Error(fmt::format("{}:{}:{}: invalid JSON: {}", file, line, col, detail));
+  } catch (const nlohmann::json::out_of_range& e) {
+    // A number too large for a double ("1E400"); nlohmann gives no position for it.
+    std::string what = e.what();
+    auto pos = what.find("] ");
+    throw Error(fmt::format("{}: invalid JSON: {}", file, pos == std::string::npos ? what : what.substr(pos + 2)));
   }
 }
 

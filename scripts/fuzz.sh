@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Runs each parser's libFuzzer target for a bounded time (default 60 s each) on its
 # committed corpus (fuzz/corpus/TARGET), then merges new interesting inputs back into it.
-# Usage: scripts/fuzz.sh [SECONDS] [TARGET...]   targets: evidence profile audit_log decisions cli
+# Usage: scripts/fuzz.sh [SECONDS] [TARGET...]   targets: evidence profile audit_log decisions cli oci_config
 # Not part of scripts/test.sh: fuzzing is open-ended; this script bounds it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(evidence profile audit_log decisions cli)
+[ ${#targets[@]} -gt 0 ] || targets=(evidence profile audit_log decisions cli oci_config)
 
 scripts/setup.sh >/dev/null
 for p in clang libclang-rt-14-dev; do
