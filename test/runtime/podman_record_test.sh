@@ -72,7 +72,15 @@ calls = {n for p in e["processes"] for ph in p["phases"].values() for a in ph.va
 assert "execve" in calls and "getdents64" in calls and "exit_group" in calls, sorted(calls)
 PY
   [ "$(stat -c %u "$(dirname "$ev")")" = 1000 ] || die "the evidence directory is not the container user's"
-  echo "busybox (static, uid 1000, no capabilities, no-new-privileges, read-only root) recorded; exit status 3 kept"
+  # Without the annotation, through the same wrapper: it runs as it would, and nothing is recorded.
+  rm -rf "$work/evidence"/*
+  out="$(timeout 60 podman run --rm --name "$name" --runtime "$runtime" --network none --user 1000:1000 \
+    --rootfs "$cache/rootfs/busybox" /bin/sh -c 'ls /dev/.syscribe 2>&1; exit 5' 2>&1)"
+  rc=$?
+  [ "$rc" = 5 ] || die "unannotated: exit status $rc: $out"
+  grep -q "No such file or directory" <<<"$out" || die "unannotated: syscribe was mounted: $out"
+  [ -z "$(ls -A "$work/evidence")" ] || die "unannotated: something was written: $(ls -A "$work/evidence")"
+  echo "busybox (static, uid 1000, no capabilities, no-new-privileges, read-only root) recorded; exit status 3 kept; unannotated untouched"
   exit 0
 fi
 
