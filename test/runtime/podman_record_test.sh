@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # syscribe-runtime under podman: record inside the container, then check the evidence.
 #
-#   podman_record_test.sh SYSCRIBE SYSCRIBE_RUNTIME PROBE nginx|busybox
+#   podman_record_test.sh SYSCRIBE SYSCRIBE_RUNTIME PROBE nginx|busybox|nonblock [NONBLOCK]
 # nginx: recorded through traffic, a reload (podman kill -s HUP) and podman stop, in a
 #   read-only root; the evidence has the four phases and the container's identity; the
 #   profile generated from it (--runtime crun) runs nginx in plain podman through the same
@@ -9,6 +9,8 @@
 # busybox: a static root filesystem (no libc), recorded as a non-root user with every
 #   capability dropped, no-new-privileges and a read-only root; the exit status is the
 #   workload's.
+# nonblock: NONBLOCK (nonblock.c, static) switches its stdout, a pipe to podman, to
+#   non-blocking; recorded in the container, its profile runs it in plain podman.
 # The static syscribe mounted into the containers is $SYSCRIBE_STATIC (set by meson for a
 # -Dstatic=true build). Exit 77 (skip) without root, podman or a static syscribe.
 set -uo pipefail
@@ -16,6 +18,7 @@ syscribe="$(realpath "$1")"
 wrapper="$(realpath "$2")"
 probe="$(realpath "$3")"
 case_=$4
+nonblock="${5:+$(realpath "$5")}"
 label="runtime-$case_"
 here="$(cd "$(dirname "$0")" && pwd)"
 src="$(cd "$here/../.." && pwd)"
@@ -81,6 +84,31 @@ PY
   grep -q "No such file or directory" <<<"$out" || die "unannotated: syscribe was mounted: $out"
   [ -z "$(ls -A "$work/evidence")" ] || die "unannotated: something was written: $(ls -A "$work/evidence")"
   echo "busybox (static, uid 1000, no capabilities, no-new-privileges, read-only root) recorded; exit status 3 kept; unannotated untouched"
+  exit 0
+fi
+
+if [ "$case_" = nonblock ]; then
+  [ -n "$nonblock" ] || die "usage: $0 SYSCRIBE SYSCRIBE_RUNTIME PROBE nonblock NONBLOCK"
+  flags=(--rm --network none --user 1000:1000 --cap-drop all --security-opt no-new-privileges --read-only
+         -v "$nonblock:/nonblock:ro" --rootfs "$cache/rootfs/busybox")
+  out="$(timeout 60 podman run --name "$name" --runtime "$runtime" --annotation syscribe.dev/record=true \
+    --annotation syscribe.dev/name=nb "${flags[@]}" /nonblock 2>&1)"
+  rc=$?
+  [ "$rc" = 0 ] && grep -qx "nonblock ok" <<<"$out" || die "recorded: exit status $rc: $out"
+  ev="$(evidence_file)"
+  python3 - "$ev" <<'PY' || die "evidence content ($ev)"
+import json, sys
+e = json.load(open(sys.argv[1]))
+p = [p for p in e["processes"] if p["exe"] == "/nonblock"]
+assert p, [q["exe"] for q in e["processes"]]
+calls = {n for ph in p[0]["phases"].values() for a in ph.values() for n in a}
+assert "fcntl" in calls, sorted(calls)
+PY
+  "$syscribe" generate -q "$ev" --runtime crun -o "$work/profile.json" || die "syscribe generate failed"
+  out="$(timeout 60 podman run --name "$name-plain" --security-opt "seccomp=$work/profile.json" "${flags[@]}" /nonblock 2>&1)"
+  rc=$?
+  [ "$rc" = 0 ] && grep -qx "nonblock ok" <<<"$out" || die "under its profile: exit status $rc: $out"
+  echo "a workload that makes its stdout pipe non-blocking: recorded in the container, runs under its profile"
   exit 0
 fi
 
