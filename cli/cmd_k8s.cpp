@@ -37,6 +37,45 @@ std::string commented(const std::string& yaml) {
   return out;
 }
 
+// syscribe k8s --recorder: the RuntimeClass and the DaemonSet that installs
+// syscribe-runtime on every node.
+int recorder(const po::variables_map& vm) {
+  k8s::RecorderOptions o;
+  o.ns = vm["namespace"].as<std::string>();
+  o.engine = vm["engine"].as<std::string>();
+  if (vm["image"].defaulted())
+    throw usage_error("--recorder needs --image: an image holding /syscribe/syscribe-runtime and /syscribe/syscribe-static "
+                      "(static builds) and sh, cp, mv (see docs/kubernetes.md)");
+  o.image = vm["image"].as<std::string>();
+  o.evidence_dir = vm["evidence-dir"].as<std::string>();
+  k8s::check_namespace(o.ns);
+  k8s::check_recorder(o);
+  const std::string runtime_class = k8s::runtime_class_yaml();
+  const std::string daemonset = k8s::recorder_daemonset_yaml(o);
+  const std::string dropin = k8s::engine_dropin(o);
+  const std::string dropin_path = k8s::engine_dropin_path(o);
+  if (!vm.count("output")) {
+    std::cout << runtime_class << "---\n" << daemonset;
+    return 0;
+  }
+  std::string dir = vm["output"].as<std::string>();
+  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+  make_dir(dir);
+  make_dir(dir + "/node");
+  const std::pair<std::string, const std::string*> files[] = {
+      {dir + "/syscribe-record-runtimeclass.yaml", &runtime_class},
+      {dir + "/syscribe-recorder-daemonset.yaml", &daemonset},
+      {dir + "/node" + dropin_path.substr(dropin_path.rfind('/')), &dropin},
+  };
+  for (const auto& [path, content] : files) write_file_atomic(path, *content);
+  for (const auto& [path, content] : files) std::cout << "wrote " << path << "\n";
+  std::cout << fmt::format(
+      "install: kubectl apply -f {}, then restart {} on each node; record a pod with runtimeClassName: {} and the "
+      "annotation syscribe.dev/record: \"true\"; evidence lands in {} on its node\n",
+      dir, o.engine, k8s::kRecorderHandler, o.evidence_dir);
+  return 0;
+}
+
 }  // namespace
 
 int cmd_k8s(const Args& args) {
@@ -46,9 +85,13 @@ int cmd_k8s(const Args& args) {
       ("namespace,n", po::value<std::string>()->default_value("kube-system"), "namespace of the ConfigMap and DaemonSet")
       ("output,o", po::value<std::string>(), "write files into DIR instead of printing to stdout")
       ("image", po::value<std::string>()->default_value("busybox:1.36"), "installer image (needs sh, mkdir, cp, mv, cmp, sleep)")
-      ("kubelet-dir", po::value<std::string>()->default_value("/var/lib/kubelet"), "the kubelet's --root-dir on the nodes");
+      ("kubelet-dir", po::value<std::string>()->default_value("/var/lib/kubelet"), "the kubelet's --root-dir on the nodes")
+      ("recorder", "instead of a profile's manifests: the RuntimeClass syscribe-record and the DaemonSet that installs syscribe-runtime on every node")
+      ("engine", po::value<std::string>()->default_value("containerd"), "with --recorder: the nodes' container engine, containerd or cri-o")
+      ("evidence-dir", po::value<std::string>()->default_value("/var/lib/syscribe/evidence"), "with --recorder: where evidence is written on the nodes");
   auto p = parse_args(
-      "k8s", "syscribe k8s PROFILE --name NAME [--namespace NS] [-o DIR]",
+      "k8s", "syscribe k8s PROFILE --name NAME [--namespace NS] [-o DIR]\n"
+             "       syscribe k8s --recorder --image IMAGE [--engine containerd|cri-o] [-o DIR]",
       "PROFILE is an OCI seccomp profile ('syscribe generate --format oci'). A Docker-format\n"
       "profile is converted when that is exact (archMap, comments) and refused when it is\n"
       "not (includes/excludes conditions): containerd drops Docker-only fields silently.\n\n"
@@ -57,9 +100,21 @@ int cmd_k8s(const Args& args) {
       "  DIR/NAME-configmap.yaml, DIR/NAME-daemonset.yaml   ('kubectl apply -f DIR')\n"
       "  DIR/snippet/NAME-securitycontext.yaml             (paste into the pod spec)\n"
       "  DIR/profiles/NAME.json                            (the node file, for image baking)\n\n"
-      "Example:\n  syscribe k8s webhook.json --name webhook -o k8s/ && kubectl apply -f k8s/\n",
+      "With --recorder, writes what records pods where they run instead: the RuntimeClass\n"
+      "syscribe-record and the DaemonSet syscribe-recorder, which copies syscribe-runtime and a\n"
+      "static syscribe from IMAGE to /opt/syscribe/bin and registers the handler with the\n"
+      "engine (a drop-in; restart the engine once). With -o DIR:\n"
+      "  DIR/syscribe-record-runtimeclass.yaml, DIR/syscribe-recorder-daemonset.yaml\n"
+      "  DIR/node/syscribe-record.toml (containerd) or DIR/node/90-syscribe-record.conf (cri-o)\n\n"
+      "Examples:\n  syscribe k8s webhook.json --name webhook -o k8s/ && kubectl apply -f k8s/\n"
+      "  syscribe k8s --recorder --image registry.example/syscribe:0.1 -o recorder/\n"
+      "See docs/kubernetes.md.\n",
       opts, args);
   if (p.help) return 0;
+  if (p.vm.count("recorder")) {
+    if (!p.positional.empty()) throw usage_error("--recorder takes no PROFILE");
+    return recorder(p.vm);
+  }
   if (p.positional.size() != 1) throw usage_error("give exactly one PROFILE (see 'syscribe k8s --help')");
   if (!p.vm.count("name")) throw usage_error("--name NAME is required: it names the node file profiles/NAME.json");
 

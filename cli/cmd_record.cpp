@@ -98,6 +98,7 @@ int cmd_record(const Args& args) {
       ("review", po::value<std::string>(), "with --profile: review decisions to apply (see 'syscribe generate --help')")
       ("stacks", "keep where the first call of each high-risk syscall came from (function and library), per process and phase")
       ("known", po::value<std::string>(), "incremental: syscalls this evidence or profile already covers (and whose arguments are not recorded) run without stopping; the evidence lists them as known")
+      ("container", po::value<std::vector<std::string>>(), "KEY=VALUE: where the recording runs (container name, image, pod), kept in the evidence's recording (repeatable; syscribe-runtime sets these)")
       ("quiet,q", "no live status line and no summary");
   add_lifecycle_options(opts);
   auto p = parse_args("record",
@@ -182,6 +183,13 @@ int cmd_record(const Args& args) {
     ro.stdout_fd = watch.tap->child_stdout();
     ro.stderr_fd = watch.tap->child_stderr();
   }
+  std::map<std::string, std::string> container;
+  if (p.vm.count("container"))
+    for (const auto& kv : p.vm["container"].as<std::vector<std::string>>()) {
+      size_t eq = kv.find('=');
+      if (eq == 0 || eq == std::string::npos) throw usage_error(fmt::format("--container '{}': give KEY=VALUE", kv));
+      container[kv.substr(0, eq)] = kv.substr(eq + 1);
+    }
   std::vector<std::string> known;
   if (p.vm.count("known")) {
     if (!ro.pids.empty()) throw usage_error("--known needs a launched command: attach mode (-p) cannot install a filter");
@@ -230,7 +238,10 @@ int cmd_record(const Args& args) {
   if (watch.tap) watch.tap->finish();
   progress.clear();
   ev::Evidence evidence = rec.evidence();
-  for (auto& r : evidence.recordings) r.known = known;
+  for (auto& r : evidence.recordings) {
+    r.known = known;
+    r.container = container;
+  }
   ev::write_evidence(out, evidence);
   if (!quiet) {
     print_summary(rec, res, out);

@@ -103,6 +103,7 @@ json recording_json(const Recording& r) {
             {"host_arch", r.host_arch},   {"exit_status", r.exit_status},
             {"marks", marks_json(r.marks)}};
   if (!r.known.empty()) j["known"] = r.known;
+  if (!r.container.empty()) j["container"] = r.container;
   return j;
 }
 
@@ -159,6 +160,10 @@ Recording read_recording(const JsonAt& j) {
     r.marks.push_back({m.at("phase").str(), m.at("at").num(), m.member("source", "").str()});
   }
   if (j.has("known")) r.known = read_strings(j.at("known"));
+  if (j.has("container")) {
+    JsonAt c = j.at("container");
+    for (const auto& [key, _] : c.object().items()) r.container[key] = c.at(key).str();
+  }
   return r;
 }
 

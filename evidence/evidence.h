@@ -67,6 +67,9 @@ struct Recording {
   int exit_status = 0;
   std::vector<Mark> marks;
   std::vector<std::string> known;    // syscalls skipped by an incremental (--known) recording
+  // Where it ran, when recorded in a container (syscribe-runtime): "name", "image",
+  // "k8s.namespace", "k8s.pod", "k8s.container", ... -> value. Empty on the host.
+  std::map<std::string, std::string> container;
   bool operator<(const Recording& o) const {
     return std::tie(started, command, host_arch) < std::tie(o.started, o.command, o.host_arch);
   }

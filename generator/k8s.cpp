@@ -369,4 +369,118 @@ std::string daemonset_yaml(const Options& o) {
                      {"template", map({{"metadata", map({{"labels", labels(o)}})}, {"spec", map(std::move(pod_spec))}})}})}}));
 }
 
+void check_recorder(const RecorderOptions& o) {
+  if (o.engine != "containerd" && o.engine != "cri-o")
+    throw usage_error(fmt::format("--engine '{}': give containerd or cri-o", o.engine));
+  for (const auto* p : {&o.install_dir, &o.evidence_dir})
+    if (p->empty() || (*p)[0] != '/' || p->find_first_of(" \t\n'\"\\$`") != std::string::npos)
+      throw usage_error(fmt::format("'{}': give an absolute path without spaces or quotes", *p));
+  if (o.image.empty() || o.image.find_first_of(" \t\n") != std::string::npos)
+    throw usage_error(fmt::format("--image '{}': give an image reference", o.image));
+}
+
+std::string runtime_class_yaml() {
+  return document(map({{"apiVersion", str("node.k8s.io/v1")},
+                       {"kind", str("RuntimeClass")},
+                       {"metadata", map({{"name", str(kRecorderHandler)},
+                                         {"labels", map({{"app.kubernetes.io/managed-by", str("syscribe")}})}})},
+                       {"handler", str(kRecorderHandler)}}));
+}
+
+std::string engine_dropin_path(const RecorderOptions& o) {
+  return o.engine == "containerd" ? "/etc/containerd/conf.d/syscribe-record.toml"
+                                  : "/etc/crio/crio.conf.d/90-syscribe-record.conf";
+}
+
+std::string engine_dropin(const RecorderOptions& o) {
+  const std::string bin = o.install_dir + "/bin/syscribe-runtime";
+  if (o.engine == "containerd")
+    // containerd 1.x CRI plugin (config version 2); the runc shim calls BinaryName as it
+    // would call runc. pod_annotations lets the pod's syscribe.dev/* annotations reach
+    // config.json, where the wrapper reads them.
+    return fmt::format(
+        "# Written by the syscribe-recorder DaemonSet. containerd reads it when config.toml has\n"
+        "# imports = [\"/etc/containerd/conf.d/*.toml\"], after a restart.\n"
+        "version = 2\n"
+        "[plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.{0}]\n"
+        "  runtime_type = \"io.containerd.runc.v2\"\n"
+        "  pod_annotations = [\"syscribe.dev/*\"]\n"
+        "[plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.{0}.options]\n"
+        "  BinaryName = \"{1}\"\n",
+        kRecorderHandler, bin);
+  return fmt::format(
+      "# Written by the syscribe-recorder DaemonSet. CRI-O reads crio.conf.d/ after a restart.\n"
+      "[crio.runtime.runtimes.{0}]\n"
+      "runtime_path = \"{1}\"\n"
+      "runtime_type = \"oci\"\n"
+      "runtime_root = \"/run/{0}\"\n",
+      kRecorderHandler, bin);
+}
+
+std::string recorder_daemonset_yaml(const RecorderOptions& o) {
+  const std::string dropin = engine_dropin_path(o);
+  const std::string dropin_dir = dropin.substr(0, dropin.rfind('/'));
+  // Installs by copy and rename (a node never runs half a binary), then stays up so the
+  // evidence directory can be read through it. Registering needs an engine restart, which
+  // this pod does not do: the operator restarts the engine once per node (docs/kubernetes.md).
+  const std::string script = fmt::format(
+      "set -eu\n"
+      "bin=/host/install/bin\n"
+      "mkdir -p \"$bin\" /host/dropin\n"
+      "for f in syscribe-runtime syscribe-static; do\n"
+      "  cp /syscribe/$f \"$bin/$f.tmp\" && chmod 755 \"$bin/$f.tmp\" && mv -f \"$bin/$f.tmp\" \"$bin/$f\"\n"
+      "done\n"
+      "cat > \"$bin/syscribe-runtime.conf.tmp\" <<'CONF'\n"
+      "runtime = runc\n"
+      "evidence-dir = {0}\n"
+      "CONF\n"
+      "mv -f \"$bin/syscribe-runtime.conf.tmp\" \"$bin/syscribe-runtime.conf\"\n"
+      "cat > /host/dropin/{1}.tmp <<'DROPIN'\n"
+      "{2}"
+      "DROPIN\n"
+      "mv -f /host/dropin/{1}.tmp /host/dropin/{1}\n"
+      "echo \"installed {3}/bin/syscribe-runtime; registered in {4} (takes effect when {5} restarts)\"\n"
+      "trap 'exit 0' TERM INT\n"
+      "while true; do sleep 3600 & wait $!; done\n",
+      o.evidence_dir, dropin.substr(dropin.rfind('/') + 1), engine_dropin(o), o.install_dir, dropin, o.engine);
+  Pairs lab = {{"app.kubernetes.io/name", str("syscribe-recorder")}, {"app.kubernetes.io/managed-by", str("syscribe")}};
+  Pairs pod_spec;
+  if (o.ns == "kube-system") pod_spec.push_back({"priorityClassName", str("system-node-critical")});
+  pod_spec.push_back({"automountServiceAccountToken", boolean(false)});
+  pod_spec.push_back({"enableServiceLinks", boolean(false)});
+  pod_spec.push_back({"terminationGracePeriodSeconds", num(5)});
+  pod_spec.push_back({"tolerations", seq({map({{"operator", str("Exists")}})})});
+  pod_spec.push_back({"securityContext", map({{"seccompProfile", map({{"type", str("RuntimeDefault")}})}})});
+  pod_spec.push_back(
+      {"containers",
+       seq({map({{"name", str("install")},
+                 {"image", str(o.image)},
+                 {"command", seq({str("/bin/sh"), str("-c"), Node{Literal{script}}})},
+                 {"resources", map({{"requests", map({{"cpu", str("5m")}, {"memory", str("8Mi")}})},
+                                    {"limits", map({{"cpu", str("100m")}, {"memory", str("64Mi")}})}})},
+                 {"securityContext", map({{"runAsUser", num(0)},
+                                          {"allowPrivilegeEscalation", boolean(false)},
+                                          {"readOnlyRootFilesystem", boolean(true)},
+                                          {"capabilities", map({{"drop", seq({str("ALL")})}})}})},
+                 {"volumeMounts", seq({map({{"name", str("install")}, {"mountPath", str("/host/install")}}),
+                                       map({{"name", str("dropin")}, {"mountPath", str("/host/dropin")}}),
+                                       map({{"name", str("evidence")}, {"mountPath", str("/evidence")},
+                                            {"readOnly", boolean(true)}})})}})})});
+  pod_spec.push_back(
+      {"volumes",
+       seq({map({{"name", str("install")},
+                 {"hostPath", map({{"path", str(o.install_dir)}, {"type", str("DirectoryOrCreate")}})}}),
+            map({{"name", str("dropin")},
+                 {"hostPath", map({{"path", str(dropin_dir)}, {"type", str("DirectoryOrCreate")}})}}),
+            map({{"name", str("evidence")},
+                 {"hostPath", map({{"path", str(o.evidence_dir)}, {"type", str("DirectoryOrCreate")}})}})})});
+  return document(map(
+      {{"apiVersion", str("apps/v1")},
+       {"kind", str("DaemonSet")},
+       {"metadata", map({{"name", str("syscribe-recorder")}, {"namespace", str(o.ns)}, {"labels", map(lab)}})},
+       {"spec", map({{"selector", map({{"matchLabels", map({{"app.kubernetes.io/name", str("syscribe-recorder")}})}})},
+                     {"updateStrategy", map({{"type", str("RollingUpdate")}})},
+                     {"template", map({{"metadata", map({{"labels", map(lab)}})}, {"spec", map(std::move(pod_spec))}})}})}}));
+}
+
 }  // namespace syscribe::k8s

@@ -45,6 +45,32 @@ std::string security_context_snippet(const Options& o);
 std::string configmap_yaml(const Options& o, const std::string& profile_text);
 std::string daemonset_yaml(const Options& o);
 
+// ---- syscribe k8s --recorder: record pods where they run, through syscribe-runtime.
+
+struct RecorderOptions {
+  std::string ns = "kube-system";
+  std::string image;                 // holds /syscribe/syscribe-runtime, /syscribe/syscribe-static, and sh, cp, mv
+  std::string engine = "containerd";  // or "cri-o": which drop-in the installer writes
+  std::string install_dir = "/opt/syscribe";               // on the node: bin/ holds the wrapper
+  std::string evidence_dir = "/var/lib/syscribe/evidence";  // on the node
+};
+inline constexpr const char* kRecorderHandler = "syscribe-record";  // RuntimeClass and handler name
+
+// Throws a usage Error for an engine other than containerd or cri-o, or paths that are
+// not absolute.
+void check_recorder(const RecorderOptions& o);
+// The RuntimeClass "syscribe-record" (handler syscribe-record).
+std::string runtime_class_yaml();
+// The engine's drop-in that registers the handler: containerd's
+// /etc/containerd/conf.d/syscribe-record.toml (pod annotations syscribe.dev/* passed to
+// the runtime) or CRI-O's /etc/crio/crio.conf.d/90-syscribe-record.conf.
+std::string engine_dropin(const RecorderOptions& o);
+std::string engine_dropin_path(const RecorderOptions& o);
+// The DaemonSet "syscribe-recorder": copies the two programs and their configuration
+// into INSTALL_DIR/bin, writes the drop-in, and keeps the evidence directory mounted
+// read-only at /evidence for collection (kubectl exec ... tar).
+std::string recorder_daemonset_yaml(const RecorderOptions& o);
+
 // A string as a YAML scalar: plain when unambiguous, double-quoted otherwise.
 // Exposed for tests.
 std::string yaml_scalar(const std::string& s);

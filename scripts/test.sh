@@ -9,6 +9,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --test
 scripts/e2e-setup.sh --servers >/dev/null || echo "test: container runtimes unavailable; the e2e runtime tests will skip" >&2
+# The runtime suite mounts a statically linked syscribe into its containers (any image,
+# no libc needed): build one beside the normal build.
+if [ ! -f build-static/build.ninja ]; then
+  meson setup build-static -Dstatic=true >/dev/null
+fi
+ninja -C build-static cli/syscribe >/dev/null
+export SYSCRIBE_STATIC=$PWD/build-static/cli/syscribe
 meson test -C build --print-errorlogs "$@"
 
 if [ "${SYSCRIBE_NO_SANITIZE:-0}" != 1 ]; then
