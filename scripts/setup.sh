@@ -8,12 +8,12 @@ cd "$(dirname "$0")/.."
 build_pkgs=(g++ pkg-config python3 meson ninja-build libseccomp-dev libboost-program-options-dev
             libfmt-dev nlohmann-json3-dev catch2 libyaml-cpp-dev libdw-dev
             curl)  # curl: the example webhook's traffic script (quickstart and tests)
-# Tests: strace is the oracle for the tracer tests; gcc-multilib builds the 32-bit test
+# Tests: strace is the oracle for the tracer tests; file checks the runtime suite's static syscribe; gcc-multilib builds the 32-bit test
 # program; the -cross header packages let the table test check every arch's numbers;
 # podman/crun/runc/busybox-static run the end-to-end container tests; nginx-light,
 # redis-server and redis-tools are the servers of the examples and their tests; chromium
 # renders the HTML review report headless.
-test_pkgs=(strace gcc-multilib busybox-static nginx-light redis-server redis-tools chromium
+test_pkgs=(strace file gcc-multilib busybox-static nginx-light redis-server redis-tools chromium
            linux-libc-dev-arm64-cross linux-libc-dev-armhf-cross linux-libc-dev-riscv64-cross
            linux-libc-dev-s390x-cross linux-libc-dev-ppc64el-cross)
 # The benchmark (bench/run.py): strace to compare with, nginx and wrk for the server workload.
