@@ -107,23 +107,33 @@ int cmd_generate(const Args& args) {
   // Review decisions, and the gate: high-risk syscalls without one refuse the profile (exit 3).
   std::vector<std::string> reports;
   if (p.vm.count("report")) reports = p.vm["report"].as<std::vector<std::string>>();
-  for (const auto& r : reports) gen::check_report_path(r);
+  for (const auto& r : reports) {
+    gen::check_report_path(r);
+    check_writable(r);
+  }
   gen::Decisions decisions = p.vm.count("review") ? gen::read_decisions(p.vm["review"].as<std::string>()) : gen::Decisions{};
   gen::Reviewed reviewed = gen::review_policy(ev, po, std::move(decisions));
   gen::Policy& pol = reviewed.policy;
-  auto write_reports = [&](bool refused) {
-    for (const auto& r : reports)
-      gen::write_report(r, gen::build_report(reviewed, {p.positional, out == "-" ? "" : out, format, refused}));
+  // The profile and its reports are written all or nothing.
+  OutputSet outputs;
+  auto stage_reports = [&](bool refused) {
+    for (const auto& r : reports) {
+      gen::Report rep = gen::build_report(reviewed, {p.positional, out == "-" ? "" : out, format, refused});
+      bool md = r.size() > 3 && r.compare(r.size() - 3, 3, ".md") == 0;
+      outputs.add(r, md ? gen::render_markdown(rep) : gen::render_html(rep));
+    }
   };
   if (!reviewed.unreviewed.empty()) {
-    write_reports(true);
+    stage_reports(true);
+    outputs.commit();
     for (const auto& w : reviewed.warnings) std::cerr << "  warning: " << w << "\n";
     throw Error(gen::unreviewed_message(reviewed), kExitReview);
   }
   std::vector<std::string> notes;
   std::string content = gen::emit(pol, eo, notes);
-  write_file_atomic(out, content);
-  write_reports(false);
+  outputs.add(out, std::move(content));
+  stage_reports(false);
+  outputs.commit();
   if (!p.vm.count("quiet")) print_summary(pol, out, format, notes);
   return 0;
 }
