@@ -104,6 +104,7 @@ int cmd_generate(const Args& args) {
   if (out != "-") check_writable(out);
 
   ev::Evidence ev = gen::read_merged(p.positional);
+  for (const auto& w : ev::incomplete_recordings(ev)) std::cerr << "syscribe generate: warning: " << w << "\n";
   // Review decisions, and the gate: high-risk syscalls without one refuse the profile (exit 3).
   std::vector<std::string> reports;
   if (p.vm.count("report")) reports = p.vm["report"].as<std::vector<std::string>>();

@@ -185,7 +185,9 @@ int cmd_record(const Args& args) {
     if (checkpoint > 0 && now >= next_checkpoint && out != "-") {
       next_checkpoint = now + checkpoint;
       try {
-        ev::write_evidence(out, rec.evidence());
+        ev::Evidence partial = rec.evidence();
+        for (auto& r : partial.recordings) r.complete = false;  // no exit status yet
+        ev::write_evidence(out, partial);
       } catch (const Error& e) {
         progress.clear();
         std::cerr << "syscribe record: checkpoint: " << e.what() << "\n";

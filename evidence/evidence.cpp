@@ -100,8 +100,12 @@ json recording_json(const Recording& r) {
   json j = {{"command", r.command},       {"started", r.started},
             {"duration", round_time(r.duration)}, {"tool_version", r.tool_version},
             {"mode", r.mode},             {"host_kernel", r.host_kernel},
-            {"host_arch", r.host_arch},   {"exit_status", r.exit_status},
-            {"marks", marks_json(r.marks)}};
+            {"host_arch", r.host_arch},   {"marks", marks_json(r.marks)}};
+  // A checkpoint has no exit status: the workload had not exited.
+  if (r.complete)
+    j["exit_status"] = r.exit_status;
+  else
+    j["complete"] = false;
   if (!r.known.empty()) j["known"] = r.known;
   return j;
 }
@@ -152,6 +156,9 @@ Recording read_recording(const JsonAt& j) {
   r.mode = j.member("mode", "").str();
   r.host_kernel = j.member("host_kernel", "").str();
   r.host_arch = j.member("host_arch", "").str();
+  r.complete = j.member("complete", true).boolean();
+  if (!r.complete && j.has("exit_status"))
+    j.at("exit_status").fail("an incomplete recording (\"complete\": false) has no exit status");
   r.exit_status = static_cast<int>(j.member("exit_status", 0).i64());
   JsonAt marks = j.member("marks", json::array());
   for (size_t i = 0; i < marks.array().size(); ++i) {
@@ -187,6 +194,16 @@ json to_json(const Evidence& ev) {
   json recs = json::array();
   for (const auto& r : ev.recordings) recs.push_back(recording_json(r));
   return {{"format", kFormatName}, {"version", kFormatVersion}, {"recordings", recs}, {"processes", procs}};
+}
+
+std::vector<std::string> incomplete_recordings(const Evidence& ev) {
+  std::vector<std::string> out;
+  for (const auto& r : ev.recordings)
+    if (!r.complete)
+      out.push_back(fmt::format("the recording of '{}' started {} is incomplete (a checkpoint after {:.1f} s): "
+                                "phases the workload had not reached yet are missing",
+                                fmt::join(r.command, " "), r.started, r.duration));
+  return out;
 }
 
 bool is_evidence(const json& j) {

