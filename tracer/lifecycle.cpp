@@ -6,6 +6,7 @@
 #include <chrono>
 #include <fcntl.h>
 #include <netdb.h>
+#include <poll.h>
 #include <pthread.h>
 #include <regex>
 #include <sys/prctl.h>
@@ -175,7 +176,8 @@ bool wait_ready(const Readiness& r, double timeout, const volatile bool* cancel)
   }
 }
 
-int run_untraced(const std::string& command, const std::function<void(pid_t group)>& on_group) {
+int run_untraced(const std::string& command, const std::function<void(pid_t group)>& on_group, double timeout,
+                 bool* timed_out) {
   int status_pipe[2];
   if (pipe2(status_pipe, O_CLOEXEC) != 0) throw system_error("pipe", errno);
   pid_t parent = getpid();
@@ -226,6 +228,32 @@ int run_untraced(const std::string& command, const std::function<void(pid_t grou
   setpgid(runner, runner);  // as the child does: the group exists before on_group hears of it
   close(status_pipe[1]);
   if (on_group) on_group(runner);
+  if (timed_out) *timed_out = false;
+  if (timeout > 0) {
+    // The runner ignores SIGTERM and reports the shell's status once it has ended; SIGKILL
+    // a second later ends whatever in the group ignored SIGTERM (the runner too: its status
+    // then never comes, which reads as 127).
+    using clock = std::chrono::steady_clock;
+    auto deadline = clock::now() + std::chrono::duration<double>(timeout);
+    bool termed = false;
+    for (;;) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now()).count();
+      pollfd pfd{status_pipe[0], POLLIN, 0};
+      int rc = poll(&pfd, 1, static_cast<int>(std::max<long long>(0, left)));
+      if (rc > 0) break;
+      if (rc < 0 && errno == EINTR) continue;
+      if (rc < 0) break;
+      if (!termed) {
+        termed = true;
+        if (timed_out) *timed_out = true;
+        kill(-runner, SIGTERM);
+        deadline = clock::now() + std::chrono::seconds(1);
+        continue;
+      }
+      kill(-runner, SIGKILL);
+      break;
+    }
+  }
   int status = 127 << 8;
   ssize_t n;
   do {
@@ -312,16 +340,25 @@ bool LifecycleDriver::ready(const char* when) {
 
 bool LifecycleDriver::traffic(const std::string& command, const char* what) {
   if (command.empty()) return true;
-  int status = run_untraced(command, [this](pid_t group) {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (finished_) kill(-group, SIGKILL);  // finished() came first: the command has not started
-    else traffic_group_ = group;
-  });
+  bool timed_out = false;
+  int status = run_untraced(
+      command,
+      [this](pid_t group) {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (finished_) kill(-group, SIGKILL);  // finished() came first: the command has not started
+        else traffic_group_ = group;
+      },
+      plan_.traffic_timeout, &timed_out);
   {
     std::lock_guard<std::mutex> lock(mu_);
     traffic_group_ = 0;
   }
   cv_.notify_all();
+  if (timed_out) {
+    fail(fmt::format("the {} did not end within {} s (--traffic-timeout): stopped: {}", what, plan_.traffic_timeout,
+                     command));
+    return false;
+  }
   if (status != 0) fail(fmt::format("the {} failed ({}): {}", what, describe_wait_status(status), command));
   return status == 0 && !cancel_;
 }

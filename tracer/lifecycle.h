@@ -87,7 +87,10 @@ bool unix_connects(const std::string& path);
 // dispositions and mask are reset. The command runs in a process group of its own, whose
 // id `on_group` gets as soon as it exists (kill(-id, SIGTERM) ends the command); if our
 // process dies, even by SIGKILL, that group gets SIGTERM, then SIGKILL a second later.
-int run_untraced(const std::string& command, const std::function<void(pid_t group)>& on_group = {});
+// With `timeout` > 0, a command still running after that many seconds has its group sent
+// SIGTERM, then SIGKILL a second later, and *timed_out is set.
+int run_untraced(const std::string& command, const std::function<void(pid_t group)>& on_group = {},
+                 double timeout = 0, bool* timed_out = nullptr);
 
 // "exit status N" or "killed by SIGNAME", for a wait status.
 std::string describe_wait_status(int status);
@@ -102,6 +105,7 @@ struct LifecyclePlan {
   int reload_signal = SIGHUP;
   int stop_signal = SIGTERM;
   double stop_timeout = 10;
+  double traffic_timeout = 300;  // seconds for each traffic command; 0: no limit
   // Whether anything is to be driven at all.
   bool drives() const { return ready.has_value() || !traffic.empty() || reload; }
 };

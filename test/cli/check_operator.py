@@ -76,6 +76,28 @@ if r.returncode == 0:
     g = run('generate', done, '-o', path('done-profile.json'), '-q')
     check('generate does not warn on a finished recording', 'incomplete' not in g.stderr, g.stderr)
 
+# --- Nothing hangs: a traffic command that never ends is stopped and named. ---
+permissive = path('permissive.json')
+with open(permissive, 'w') as f:
+    json.dump({'defaultAction': 'SCMP_ACT_LOG', 'architectures': ['SCMP_ARCH_X86_64'],
+               'syscalls': [{'names': ['reboot'], 'action': 'SCMP_ACT_ERRNO'}]}, f)
+for cmd in (['record', '-q', '-o', path('hang.json')], ['run', '-q', '--profile', permissive]):
+    start = time.time()
+    try:
+        r = run(*cmd, '--ready', 'delay:0.1', '--traffic', 'trap "" TERM; sleep 60', '--traffic-timeout', '1',
+                '--', 'sleep', '60', timeout=20)
+        took = time.time() - start
+        check(f'{cmd[0]} --traffic-timeout 1 ends a traffic command that ignores SIGTERM', took < 8, f'{took:.1f} s')
+        check(f'{cmd[0]} --traffic-timeout: exit 1 naming the traffic command',
+              r.returncode == 1 and 'sleep 60' in r.stderr and '--traffic-timeout' in r.stderr,
+              f'exit {r.returncode}: {r.stderr}')
+    except subprocess.TimeoutExpired:
+        check(f'{cmd[0]} --traffic-timeout 1 ends a traffic command that never ends', False, 'still waiting after 20 s')
+r = run('record', '--traffic-timeout', '-1', '--', 'true')
+check('--traffic-timeout -1 is a usage error', r.returncode == 2 and '--traffic-timeout' in r.stderr, r.stderr)
+r = run('record', '--help')
+check('record --help documents --traffic-timeout with its default', '--traffic-timeout' in r.stdout and '300' in r.stdout, '')
+
 if failures:
     print(f"{len(failures)} failed")
     sys.exit(1)
