@@ -80,7 +80,9 @@ int cmd_record(const Args& args) {
       ("review", po::value<std::string>(), "with --profile: review decisions to apply (see 'syscribe generate --help')")
       ("stacks", "keep where the first call of each high-risk syscall came from (function and library), per process and phase")
       ("known", po::value<std::string>(), "incremental: syscalls this evidence or profile already covers (and whose arguments are not recorded) run without stopping; the evidence lists them as known")
-      ("quiet,q", "no live status line and no summary");
+      ("quiet,q", "no live status line and no summary")
+      (",f", po::value<std::vector<std::string>>()->zero_tokens()->composing(),
+       "accepted for strace's habit (also -ff): children are always followed");
   add_lifecycle_options(opts);
   auto p = parse_args("record",
                       "syscribe record [OPTIONS] -- CMD [ARGS...]\n"
@@ -109,6 +111,9 @@ int cmd_record(const Args& args) {
                       opts, args, /*takes_command=*/true);
   if (p.help) return 0;
   if (!p.positional.empty()) throw usage_error(fmt::format("unexpected argument '{}'", p.positional[0]));
+  if (p.vm.count("-f"))
+    std::cerr << "syscribe record: note: -f is not needed: every child, thread and exec of the workload is always "
+                 "followed\n";
 
   tracer::RecordOptions ro;
   ro.command = p.command;

@@ -98,6 +98,30 @@ check('--traffic-timeout -1 is a usage error', r.returncode == 2 and '--traffic-
 r = run('record', '--help')
 check('record --help documents --traffic-timeout with its default', '--traffic-timeout' in r.stdout and '300' in r.stdout, '')
 
+# --- Command-line habits. ---
+r, h = run('help', 'record'), run('record', '--help')
+check("'syscribe help record' is record's help", r.returncode == 0 and r.stdout == h.stdout and '--traffic' in r.stdout,
+      r.stdout[:200])
+r = run('help', 'recrod')
+check("'syscribe help recrod' fails suggesting record", r.returncode == 2 and "'record'" in r.stderr, r.stderr)
+for spelling in ('version', '-v', '--version', '-V'):
+    r = run(spelling)
+    check(f"'syscribe {spelling}' prints the version", r.returncode == 0 and r.stdout.startswith('syscribe '), r.stderr)
+for typo, meant in (('recrod', 'record'), ('genrate', 'generate'), ('gen', 'generate'), ('revew', 'review')):
+    r = run(typo)
+    check(f"'syscribe {typo}' suggests {meant}", r.returncode == 2 and f"did you mean '{meant}'" in r.stderr, r.stderr)
+r = run('frobnicate')
+check("'syscribe frobnicate' suggests nothing", r.returncode == 2 and 'did you mean' not in r.stderr, r.stderr)
+for flag in ('-f', '-ff'):
+    r = run('record', '-q', flag, '-o', path('f.json'), '--', 'true')
+    check(f'record {flag} is accepted with a note that children are always followed',
+          r.returncode == 0 and 'always followed' in r.stderr, f'exit {r.returncode}: {r.stderr}')
+r = run('review', '--help')
+check('review --help has an options block', r.returncode == 0 and 'Options' in r.stdout and '--runtime' in r.stdout
+      and '--report' in r.stdout and '--output' in r.stdout, r.stdout)
+r = run('record', '--help')
+check('record --help has examples', 'Examples:' in r.stdout and '--traffic' in r.stdout.split('Examples:')[-1], '')
+
 if failures:
     print(f"{len(failures)} failed")
     sys.exit(1)
