@@ -186,7 +186,7 @@ int cmd_record(const Args& args) {
   // consistent there without locks.
   auto tick = [&] {
     double now = rec.phases().now();
-    progress.update(now, rec.stats());
+    progress.update(now, rec.stats(), rec.phases().current_name());
     if (checkpoint > 0 && now >= next_checkpoint && out != "-") {
       next_checkpoint = now + checkpoint;
       try {
@@ -205,7 +205,8 @@ int cmd_record(const Args& args) {
   // then sees the signal's delivery, the phase is already current and no second mark is made.
   tracer::LifecycleDriver driver(
       life, {[&](const std::string& phase, const std::string& source) { rec.phases().switch_to(phase, source); },
-             [&](int sig) { rec.request_signal(sig); }});
+             [&](int sig) { rec.request_signal(sig); },
+             [&](const std::string& line) { progress.note("syscribe record: " + line); }});
   tracer::RecordResult res = rec.run(tick);
   driver.finished(res.exit_status);
   if (watch.tap) watch.tap->finish();

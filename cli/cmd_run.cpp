@@ -215,7 +215,8 @@ int cmd_run(const Args& args) {
   // The driver switches to reload and shutdown itself as it sends those signals.
   tracer::LifecycleDriver driver(
       life, {[&](const std::string& phase, const std::string& source) { clock.switch_to(phase, source); },
-             [&](int sig) { sup.signal(sig); }});
+             [&](int sig) { sup.signal(sig); },
+             [&](const std::string& line) { if (!quiet) std::cerr << "syscribe run: " << line << "\n"; }});
 
   tracer::SupervisedRun result = sup.run([&](const tracer::Notification& n) {
     tracer::Response resp;
@@ -294,8 +295,8 @@ int cmd_run(const Args& args) {
   for (const auto& [k, d] : denials) total += d.count;
   if (!quiet) {
     if (denials.empty()) {
-      std::cerr << fmt::format("syscribe run: the profile denied nothing; {} exited {}\n", p.command[0],
-                               result.exit_status);
+      std::cerr << fmt::format("syscribe run: the profile denied nothing; {} {}\n", p.command[0],
+                               tracer::describe_exit_status(result.exit_status));
     } else {
       std::cerr << fmt::format("syscribe run: {} {} ({} distinct){}:\n", total,
                                complain ? "calls the profile would deny" : "calls denied", denials.size(),
@@ -307,7 +308,7 @@ int cmd_run(const Args& args) {
                                  k.action, k.exe.empty() ? k.comm : k.exe, pids, k.phase);
         for (const auto& c : d.calls) std::cerr << "      " << c << "\n";
       }
-      std::cerr << fmt::format("syscribe run: {} exited {}\n", p.command[0], result.exit_status);
+      std::cerr << fmt::format("syscribe run: {} {}\n", p.command[0], tracer::describe_exit_status(result.exit_status));
     }
   }
   if (!out_path.empty()) {

@@ -94,8 +94,8 @@ int lifecycle_exit(const tracer::LifecyclePlan& plan, const std::string& failure
     return kExitFailure;
   }
   if (workload_status != 0 && workload_status != 128 + plan.stop_signal) {
-    std::cerr << fmt::format("syscribe {}: the workload exited with status {} during its lifecycle\n", command_name,
-                             workload_status);
+    std::cerr << fmt::format("syscribe {}: the workload {} during its lifecycle\n", command_name,
+                             tracer::describe_exit_status(workload_status));
     return workload_status;
   }
   return 0;

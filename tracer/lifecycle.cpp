@@ -80,6 +80,14 @@ std::string describe_wait_status(int status) {
   return fmt::format("exit status {}", WIFEXITED(status) ? WEXITSTATUS(status) : 127);
 }
 
+std::string describe_exit_status(int status) {
+  if (status > 128 && status < 128 + NSIG) {
+    const char* name = sigabbrev_np(status - 128);
+    if (name) return fmt::format("was killed by SIG{} (status {})", name, status);
+  }
+  return fmt::format("exited {}", status);
+}
+
 void ReadyEvent::arm(const std::string& phase) {
   std::lock_guard<std::mutex> lock(mu_);
   want_ = phase;
@@ -279,17 +287,19 @@ void LifecycleDriver::end(std::optional<int> workload_status) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!finished_ && workload_status && failure_.empty() && (!plan_.traffic.empty() || plan_.reload)) {
-      std::string status = fmt::format("status {}", *workload_status);
+      // "exited (status 0)", or "was killed by SIGSYS (status 159)".
+      std::string gone = describe_exit_status(*workload_status);
+      if (gone.rfind("exited", 0) == 0) gone = fmt::format("exited (status {})", *workload_status);
       switch (stage_) {
-        case Stage::ready: failure_ = fmt::format("the workload exited ({}) before it was ready", status); break;
+        case Stage::ready: failure_ = fmt::format("the workload {} before it was ready", gone); break;
         case Stage::traffic:
-          failure_ = fmt::format("the workload exited ({}) while the traffic command was running", status);
+          failure_ = fmt::format("the workload {} while the traffic command was running", gone);
           break;
         case Stage::reload_ready:
-          failure_ = fmt::format("the workload exited ({}) after the reload signal, before it was ready again", status);
+          failure_ = fmt::format("the workload {} after the reload signal, before it was ready again", gone);
           break;
         case Stage::reload_traffic:
-          failure_ = fmt::format("the workload exited ({}) while the reload traffic command was running", status);
+          failure_ = fmt::format("the workload {} while the reload traffic command was running", gone);
           break;
         case Stage::stopping: break;
       }
@@ -324,6 +334,11 @@ void LifecycleDriver::send(int sig, const char* phase) {
   // signal-delivery stop a tracer could switch on.
   hooks_.switch_phase(phase, fmt::format("sent SIG{}", sigabbrev_np(sig)));
   hooks_.send_signal(sig);
+  say(fmt::format("sent SIG{} to the workload: phase {}", sigabbrev_np(sig), phase));
+}
+
+void LifecycleDriver::say(const std::string& line) const {
+  if (hooks_.announce) hooks_.announce(line);
 }
 
 void LifecycleDriver::fail(const std::string& why) {
@@ -360,12 +375,16 @@ bool LifecycleDriver::traffic(const std::string& command, const char* what) {
     return false;
   }
   if (status != 0) fail(fmt::format("the {} failed ({}): {}", what, describe_wait_status(status), command));
+  if (status == 0 && !cancel_) say(fmt::format("the {} ended", what));
   return status == 0 && !cancel_;
 }
 
 void LifecycleDriver::drive() {
   bool ok = ready("after launch");
-  if (ok && plan_.ready) hooks_.switch_phase("serving", "ready " + plan_.ready->text);
+  if (ok && plan_.ready) {
+    hooks_.switch_phase("serving", "ready " + plan_.ready->text);
+    say(fmt::format("ready ({}): phase serving", plan_.ready->text));
+  }
   if (ok) {
     enter(Stage::traffic);
     ok = traffic(plan_.traffic, "traffic command");
@@ -378,6 +397,7 @@ void LifecycleDriver::drive() {
     enter(Stage::reload_ready);
     send(plan_.reload_signal, "reload");
     ok = ready("after the reload");
+    if (ok && plan_.ready) say(fmt::format("ready again after the reload ({})", plan_.ready->text));
     if (ok) {
       enter(Stage::reload_traffic);
       ok = plan_.reload_traffic.empty() ? traffic(plan_.traffic, "traffic command")
@@ -392,6 +412,7 @@ void LifecycleDriver::drive() {
   if (!cv_.wait_for(lock, std::chrono::duration<double>(plan_.stop_timeout), [this] { return finished_; })) {
     failure_ += fmt::format("{}the workload did not stop within {} s of SIG{}: killed", failure_.empty() ? "" : "; ",
                             plan_.stop_timeout, sigabbrev_np(plan_.stop_signal));
+    say(fmt::format("the workload did not stop within {} s: SIGKILL", plan_.stop_timeout));
     hooks_.send_signal(SIGKILL);
   }
 }

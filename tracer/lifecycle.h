@@ -94,6 +94,9 @@ int run_untraced(const std::string& command, const std::function<void(pid_t grou
 
 // "exit status N" or "killed by SIGNAME", for a wait status.
 std::string describe_wait_status(int status);
+// The same for a status as the recorder reports it (128+N for a death by signal N):
+// "exited 1", "was killed by SIGSYS (status 159)".
+std::string describe_exit_status(int status);
 
 // What the lifecycle options ask for (record and run share them).
 struct LifecyclePlan {
@@ -114,6 +117,8 @@ struct LifecyclePlan {
 struct LifecycleHooks {
   std::function<void(const std::string& phase, const std::string& source)> switch_phase;
   std::function<void(int sig)> send_signal;  // to the workload's main process
+  // Optional: one line for the operator at each step (ready, traffic done, signal sent).
+  std::function<void(const std::string& line)> announce;
 };
 
 // Drives the workload on its own thread: wait until ready (phase "serving"), run the
@@ -146,6 +151,7 @@ class LifecycleDriver {
   // Unless finished: switches to `phase` (source "sent SIGxxx"), then the send_signal hook.
   void send(int sig, const char* phase);
   void fail(const std::string& why);    // the first failure, unless finished
+  void say(const std::string& line) const;
   void end(std::optional<int> workload_status);
 
   LifecyclePlan plan_;
