@@ -53,6 +53,15 @@ std::unique_ptr<tracer::ControlSocket> open_control_socket(const po::variables_m
 tracer::LifecyclePlan lifecycle_plan(const po::variables_map& vm) {
   tracer::LifecyclePlan plan;
   if (vm.count("ready")) plan.ready = tracer::parse_readiness(vm["ready"].as<std::string>());
+  // Before launch: a port or socket something else already serves would count as ready at once.
+  if (plan.ready && plan.ready->kind == tracer::Readiness::Kind::tcp && tracer::tcp_connects(plan.ready->host, plan.ready->port))
+    throw usage_error(fmt::format("--ready {}: another process already accepts connections there, so readiness would "
+                                  "hold before the workload starts; stop it or choose another port",
+                                  plan.ready->text));
+  if (plan.ready && plan.ready->kind == tracer::Readiness::Kind::unix_socket && tracer::unix_connects(plan.ready->path))
+    throw usage_error(fmt::format("--ready {}: another process already accepts connections there, so readiness would "
+                                  "hold before the workload starts",
+                                  plan.ready->text));
   plan.ready_timeout = vm["ready-timeout"].as<double>();
   if (vm.count("traffic")) plan.traffic = vm["traffic"].as<std::string>();
   if (vm.count("reload-traffic")) plan.reload_traffic = vm["reload-traffic"].as<std::string>();

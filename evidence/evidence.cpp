@@ -206,6 +206,40 @@ std::vector<std::string> incomplete_recordings(const Evidence& ev) {
   return out;
 }
 
+std::string other_kind(const json& j) {
+  if (!j.is_object() || j.contains("format")) return "";
+  if (j.contains("defaultAction") || j.contains("syscalls") || j.contains("linux") || j.value("kind", "") == "SeccompProfile")
+    return "a seccomp profile";
+  if (j.contains("decisions")) return "a review decisions file";
+  return "";
+}
+
+namespace {
+
+[[noreturn]] void refuse(const std::string& file, const std::string& kind) {
+  std::string hint = kind == "a review decisions file" ? "give it with --review; evidence is what 'syscribe record' writes"
+                                                       : "evidence is what 'syscribe record' writes";
+  throw Error(fmt::format("{} is {}, not evidence ({})", file, kind, hint));
+}
+
+}  // namespace
+
+void refuse_other_kind_text(const std::string& text, const std::string& file) {
+  size_t first = text.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos || text[first] == '{') return;
+  auto has_line = [&](std::string_view start) {
+    for (size_t pos = 0; pos < text.size();) {
+      if (text.compare(pos, start.size(), start) == 0) return true;
+      pos = text.find('\n', pos);
+      if (pos == std::string::npos) break;
+      ++pos;
+    }
+    return false;
+  };
+  if (has_line("kind: SeccompProfile") || has_line("defaultAction:")) refuse(file, "a seccomp profile");
+  if (has_line("decisions:")) refuse(file, "a review decisions file");
+}
+
 bool is_evidence(const json& j) {
   if (!j.is_object()) return false;
   auto f = j.find("format");
@@ -215,6 +249,7 @@ bool is_evidence(const json& j) {
 Evidence from_json(const json& root, const std::string& file) {
   JsonAt j(root, file);
   j.object();
+  if (std::string kind = other_kind(root); !kind.empty()) refuse(file, kind);
   if (j.member("format", "").value() != kFormatName)
     j.at("format").fail(fmt::format("not a syscribe evidence file (expected \"format\": \"{}\")", kFormatName));
   int64_t version = j.at("version").i64();

@@ -99,6 +99,13 @@ Evidence from_json(const nlohmann::json& j, const std::string& file);
 // profile; from_json then validates the rest.
 bool is_evidence(const nlohmann::json& j);
 
+// What a parsed file is when it is another of syscribe's inputs: "a seccomp profile",
+// "a review decisions file", or "" (evidence, or unknown).
+std::string other_kind(const nlohmann::json& j);
+// The same for a file that is not JSON (SPO or decisions YAML): throws Error "FILE is X,
+// not evidence" when the text is one of those; returns otherwise.
+void refuse_other_kind_text(const std::string& text, const std::string& file);
+
 // One line per incomplete recording in `ev` (a checkpoint), for readers to warn with; empty
 // when every recording finished.
 std::vector<std::string> incomplete_recordings(const Evidence& ev);

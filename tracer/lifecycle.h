@@ -78,6 +78,8 @@ Readiness parse_readiness(const std::string& spec);
 // `*cancel` becomes true (false).
 bool wait_ready(const Readiness& r, double timeout, const volatile bool* cancel);
 
+// True when something accepts a TCP connection at HOST:PORT.
+bool tcp_connects(const std::string& host, const std::string& port);
 // True when something accepts a stream connection on the unix socket at `path`.
 bool unix_connects(const std::string& path);
 

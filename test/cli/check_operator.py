@@ -3,9 +3,10 @@
 are incomplete, commands that never hang, a terminal that stays readable, the help and
 version habits, and clear refusals of the wrong kind of input.
 
-Usage: check_operator.py SYSCRIBE EVIDENCE PROFILE
+Usage: check_operator.py SYSCRIBE EVIDENCE PROFILE DECISIONS
 
-EVIDENCE is a valid evidence file and PROFILE a valid OCI profile. The recording cases need
+EVIDENCE is a valid evidence file, PROFILE a valid OCI profile and DECISIONS a review
+decisions file (YAML). The recording cases need
 ptrace; where the kernel refuses it they are skipped and the test says so.
 """
 import json
@@ -17,7 +18,7 @@ import sys
 import tempfile
 import time
 
-syscribe, evidence, profile = sys.argv[1:4]
+syscribe, evidence, profile, decisions = sys.argv[1:5]
 failures = []
 tmp = tempfile.mkdtemp(prefix='syscribe-operator-')
 
@@ -121,6 +122,53 @@ check('review --help has an options block', r.returncode == 0 and 'Options' in r
       and '--report' in r.stdout and '--output' in r.stdout, r.stdout)
 r = run('record', '--help')
 check('record --help has examples', 'Examples:' in r.stdout and '--traffic' in r.stdout.split('Examples:')[-1], '')
+
+# --- The wrong kind of input is named, in every command. ---
+def refused(args, file, kind, want_exit=None):
+    r = run(*args)
+    label = 'syscribe ' + ' '.join(os.path.basename(a) for a in args)
+    check(f'{label}: says {os.path.basename(file)} is {kind}',
+          r.returncode != 0 and (want_exit is None or r.returncode == want_exit)
+          and f'{file} is {kind}' in r.stderr and r.stderr.count('\n') == 1, f'exit {r.returncode}: {r.stderr}')
+
+
+not_evidence = 'a seccomp profile, not evidence'
+refused(['generate', profile, '-o', path('x.json')], profile, not_evidence)
+refused(['merge', profile, '-o', path('x.json')], profile, not_evidence)
+refused(['review', 'check', profile], profile, not_evidence)
+refused(['review', 'init', profile, '-o', path('x.yaml')], profile, not_evidence)
+refused(['run', '--profile', evidence, '--', 'true'], evidence, 'evidence, not a profile')
+refused(['lint', evidence], evidence, 'evidence, not a profile')
+refused(['k8s', evidence, '--name', 'x'], evidence, 'evidence, not a profile')
+refused(['generate', evidence, '--review', profile, '-o', path('x.json')], profile, 'a seccomp profile, not a review decisions file')
+# review check with its arguments swapped: the decisions as the operand, the evidence after --review.
+refused(['review', 'check', '--review', evidence, decisions], evidence, 'evidence, not a review decisions file')
+refused(['review', 'check', decisions], decisions, 'a review decisions file, not evidence')
+
+# --- Architectures: unknown ones are refused as runc and crun do, and diff shows them. ---
+foo = path('foo-arch.json')
+with open(foo, 'w') as f:
+    json.dump({'defaultAction': 'SCMP_ACT_LOG', 'architectures': ['SCMP_ARCH_FOO'],
+               'syscalls': [{'names': ['reboot'], 'action': 'SCMP_ACT_ERRNO'}]}, f)
+r = run('run', '--profile', foo, '--', 'true')
+check('run --profile refuses an unknown architecture', r.returncode == 1 and 'SCMP_ARCH_FOO' in r.stderr
+      and 'denied nothing' not in r.stderr, f'exit {r.returncode}: {r.stderr}')
+r = run('diff', permissive, foo)
+check('diff reports architectures that differ, an unknown one included',
+      r.returncode == 1 and 'SCMP_ARCH_FOO' in r.stdout and 'x86_64' in r.stdout, f'exit {r.returncode}: {r.stdout}')
+
+# --- --ready tcp: refuses a port another process already serves, before launch. ---
+busy = socket.socket()
+busy.bind(('127.0.0.1', 0))
+busy.listen(8)
+port = busy.getsockname()[1]
+marker = path('launched')
+r = run('record', '-q', '-o', path('busy.json'), '--ready', f'tcp:127.0.0.1:{port}', '--traffic', 'true', '--',
+        'touch', marker)
+check('--ready tcp: on a port already served is refused', r.returncode == 2 and f'tcp:127.0.0.1:{port}' in r.stderr
+      and 'already' in r.stderr, f'exit {r.returncode}: {r.stderr}')
+check('... before the workload is launched', not os.path.exists(marker), 'the workload ran')
+busy.close()
 
 if failures:
     print(f"{len(failures)} failed")
