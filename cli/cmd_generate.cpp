@@ -60,7 +60,8 @@ int cmd_generate(const Args& args) {
       ("arch", po::value<std::vector<std::string>>()->composing(),
        "also target these arches (comma-separated), translating missing syscalls")
       ("runtime", po::value<std::string>()->default_value("none"),
-       "add the syscalls this container runtime makes after loading the filter: runc, crun, none")
+       "add the syscalls this container runtime makes after loading the filter: runc, crun, none "
+       "(docker: Docker uses runc)")
       ("name", po::value<std::string>()->default_value("syscribe-profile"), "profile name (spo metadata, systemd)")
       ("namespace", po::value<std::string>()->default_value(""), "spo metadata.namespace")
       ("review", po::value<std::string>(), "review decisions (YAML or JSON): allow/deny with reasons")
@@ -72,7 +73,8 @@ int cmd_generate(const Args& args) {
                       "(glibc falls back to clone, which keeps its namespace filter), and restricts\n"
                       "the arguments syscalls-tables marks as security-relevant to the values seen.\n\n"
                       "Examples:\n  syscribe generate app.evidence.json -o app.json\n"
-                      "  syscribe generate a.json b.json --arch aarch64 --runtime runc --format docker -o app.json\n",
+                      "  syscribe generate a.json b.json --arch aarch64 --runtime runc --format docker -o app.json\n"
+                      "  docker run --security-opt seccomp=app.json IMAGE    # podman: the same option\n",
                       opts, args);
   if (p.help) return 0;
   if (p.positional.empty()) throw usage_error("give at least one evidence file");
@@ -93,6 +95,13 @@ int cmd_generate(const Args& args) {
       po.arches.push_back(*arch);
     }
   po.runtime = p.vm["runtime"].as<std::string>();
+  if (po.runtime == "docker" || po.runtime == "moby") {
+    // Docker (moby) starts every container with runc: its tail is runc's.
+    if (!p.vm.count("quiet"))
+      std::cerr << "syscribe generate: note: Docker runs containers with runc: --runtime " << po.runtime
+                << " adds runc's tail\n";
+    po.runtime = "runc";
+  }
   gen::EmitOptions eo;
   const auto& format = p.vm["format"].as<std::string>();
   auto f = gen::parse_output_format(format);
