@@ -3,6 +3,11 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <dirent.h>
+#include <fstream>
+#include <map>
+#include <set>
+#include <vector>
 #include <chrono>
 #include <fcntl.h>
 #include <netdb.h>
@@ -43,6 +48,53 @@ bool file_ready(const Readiness& r) {
 volatile sig_atomic_t g_orphaned = 0;
 void on_orphaned(int) { g_orphaned = 1; }
 
+
+// What a stop signal did not end, as "sh (pid 123)": the processes one of our threads
+// traces and those below us (a subreaper keeps orphans there), alive and not zombies.
+std::vector<std::string> still_running() {
+  std::set<std::string> ours;
+  if (DIR* d = opendir("/proc/self/task")) {
+    while (dirent* e = readdir(d))
+      if (e->d_name[0] != '.') ours.insert(e->d_name);
+    closedir(d);
+  }
+  struct Proc {
+    std::string name, state, tracer;
+    pid_t ppid = 0;
+  };
+  std::map<pid_t, Proc> procs;
+  DIR* d = opendir("/proc");
+  if (!d) return {};
+  while (dirent* e = readdir(d)) {
+    if (e->d_name[0] < '1' || e->d_name[0] > '9') continue;
+    std::ifstream in(std::string("/proc/") + e->d_name + "/status");
+    std::string line;
+    Proc p;
+    while (std::getline(in, line)) {
+      if (line.rfind("Name:\t", 0) == 0) p.name = line.substr(6);
+      else if (line.rfind("State:\t", 0) == 0) p.state = line.substr(7, 1);
+      else if (line.rfind("PPid:\t", 0) == 0) p.ppid = std::atoi(line.c_str() + 6);
+      else if (line.rfind("TracerPid:\t", 0) == 0) p.tracer = line.substr(11);
+    }
+    if (!p.name.empty()) procs[std::atoi(e->d_name)] = p;
+  }
+  closedir(d);
+  pid_t self = getpid();
+  auto below_us = [&](pid_t pid) {
+    for (int depth = 0; depth < 64 && pid > 1; ++depth) {
+      auto it = procs.find(pid);
+      if (it == procs.end()) return false;
+      if (it->second.ppid == self) return true;
+      pid = it->second.ppid;
+    }
+    return false;
+  };
+  std::vector<std::string> out;
+  for (const auto& [pid, p] : procs)
+    if (p.state != "Z" && p.state != "X" && (ours.count(p.tracer) || below_us(pid)))
+      out.push_back(fmt::format("{} (pid {})", p.name, pid));
+  return out;
+}
 }  // namespace
 
 bool tcp_connects(const std::string& host, const std::string& port) {
@@ -411,8 +463,10 @@ void LifecycleDriver::drive() {
   send(plan_.stop_signal, "shutdown");
   std::unique_lock<std::mutex> lock(mu_);
   if (!cv_.wait_for(lock, std::chrono::duration<double>(plan_.stop_timeout), [this] { return finished_; })) {
-    failure_ += fmt::format("{}the workload did not stop within {} s of SIG{}: killed", failure_.empty() ? "" : "; ",
-                            plan_.stop_timeout, sigabbrev_np(plan_.stop_signal));
+    std::vector<std::string> alive = still_running();
+    failure_ += fmt::format("{}the workload did not stop within {} s of SIG{}: killed{}{}", failure_.empty() ? "" : "; ",
+                            plan_.stop_timeout, sigabbrev_np(plan_.stop_signal),
+                            alive.empty() ? "" : "; still running then: ", fmt::join(alive, ", "));
     say(fmt::format("the workload did not stop within {} s: SIGKILL", plan_.stop_timeout));
     hooks_.send_signal(SIGKILL);
   }

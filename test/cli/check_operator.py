@@ -123,6 +123,19 @@ check('review --help has an options block', r.returncode == 0 and 'Options' in r
 r = run('record', '--help')
 check('record --help has examples', 'Examples:' in r.stdout and '--traffic' in r.stdout.split('Examples:')[-1], '')
 
+# --- run names the child that ignored the stop signal. ---
+r = run('run', '-q', '--profile', permissive, '--ready', 'delay:0.2', '--traffic', 'true', '--stop-timeout', '1', '--',
+        'sh', '-c', 'sh -c "trap \\"\\" TERM; exec sleep 27" & exec sleep 26', timeout=30)
+check('run names the child that ignored the stop signal',
+      r.returncode == 1 and 'still running then:' in r.stderr and 'sleep (pid' in r.stderr, f'exit {r.returncode}: {r.stderr}')
+
+# --- generate --runtime docker: Docker uses runc. ---
+r = run('generate', evidence, '--runtime', 'docker', '-o', path('docker.json'))
+check('generate --runtime docker says Docker uses runc and adds its tail',
+      r.returncode == 0 and 'Docker runs containers with runc' in r.stderr, f'exit {r.returncode}: {r.stderr}')
+r = run('generate', '--help')
+check('generate --help shows the podman/Docker option', '--security-opt seccomp=' in r.stdout, '')
+
 # --- The wrong kind of input is named, in every command. ---
 def refused(args, file, kind, want_exit=None):
     r = run(*args)
