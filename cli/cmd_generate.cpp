@@ -60,7 +60,8 @@ int cmd_generate(const Args& args) {
       ("arch", po::value<std::vector<std::string>>()->composing(),
        "also target these arches (comma-separated), translating missing syscalls")
       ("runtime", po::value<std::string>()->default_value("none"),
-       "add the syscalls this container runtime makes after loading the filter: runc, crun, none")
+       "add the syscalls this container runtime makes after loading the filter: runc, crun, none "
+       "(docker: Docker uses runc)")
       ("name", po::value<std::string>()->default_value("syscribe-profile"), "profile name (spo metadata, systemd)")
       ("namespace", po::value<std::string>()->default_value(""), "spo metadata.namespace")
       ("review", po::value<std::string>(), "review decisions (YAML or JSON): allow/deny with reasons")
@@ -72,7 +73,8 @@ int cmd_generate(const Args& args) {
                       "(glibc falls back to clone, which keeps its namespace filter), and restricts\n"
                       "the arguments syscalls-tables marks as security-relevant to the values seen.\n\n"
                       "Examples:\n  syscribe generate app.evidence.json -o app.json\n"
-                      "  syscribe generate a.json b.json --arch aarch64 --runtime runc --format docker -o app.json\n",
+                      "  syscribe generate a.json b.json --arch aarch64 --runtime runc --format docker -o app.json\n"
+                      "  docker run --security-opt seccomp=app.json IMAGE    # podman: the same option\n",
                       opts, args);
   if (p.help) return 0;
   if (p.positional.empty()) throw usage_error("give at least one evidence file");
@@ -93,6 +95,13 @@ int cmd_generate(const Args& args) {
       po.arches.push_back(*arch);
     }
   po.runtime = p.vm["runtime"].as<std::string>();
+  if (po.runtime == "docker" || po.runtime == "moby") {
+    // Docker (moby) starts every container with runc: its tail is runc's.
+    if (!p.vm.count("quiet"))
+      std::cerr << "syscribe generate: note: Docker runs containers with runc: --runtime " << po.runtime
+                << " adds runc's tail\n";
+    po.runtime = "runc";
+  }
   gen::EmitOptions eo;
   const auto& format = p.vm["format"].as<std::string>();
   auto f = gen::parse_output_format(format);
@@ -104,26 +113,37 @@ int cmd_generate(const Args& args) {
   if (out != "-") check_writable(out);
 
   ev::Evidence ev = gen::read_merged(p.positional);
+  for (const auto& w : ev::incomplete_recordings(ev)) std::cerr << "syscribe generate: warning: " << w << "\n";
   // Review decisions, and the gate: high-risk syscalls without one refuse the profile (exit 3).
   std::vector<std::string> reports;
   if (p.vm.count("report")) reports = p.vm["report"].as<std::vector<std::string>>();
-  for (const auto& r : reports) gen::check_report_path(r);
+  for (const auto& r : reports) {
+    gen::check_report_path(r);
+    check_writable(r);
+  }
   gen::Decisions decisions = p.vm.count("review") ? gen::read_decisions(p.vm["review"].as<std::string>()) : gen::Decisions{};
   gen::Reviewed reviewed = gen::review_policy(ev, po, std::move(decisions));
   gen::Policy& pol = reviewed.policy;
-  auto write_reports = [&](bool refused) {
-    for (const auto& r : reports)
-      gen::write_report(r, gen::build_report(reviewed, {p.positional, out == "-" ? "" : out, format, refused, &ev}));
+  // The profile and its reports are written all or nothing.
+  OutputSet outputs;
+  auto stage_reports = [&](bool refused) {
+    for (const auto& r : reports) {
+      gen::Report rep = gen::build_report(reviewed, {p.positional, out == "-" ? "" : out, format, refused, &ev});
+      bool md = r.size() > 3 && r.compare(r.size() - 3, 3, ".md") == 0;
+      outputs.add(r, md ? gen::render_markdown(rep) : gen::render_html(rep));
+    }
   };
   if (!reviewed.unreviewed.empty()) {
-    write_reports(true);
+    stage_reports(true);
+    outputs.commit();
     for (const auto& w : reviewed.warnings) std::cerr << "  warning: " << w << "\n";
     throw Error(gen::unreviewed_message(reviewed), kExitReview);
   }
   std::vector<std::string> notes;
   std::string content = gen::emit(pol, eo, notes);
-  write_file_atomic(out, content);
-  write_reports(false);
+  outputs.add(out, std::move(content));
+  stage_reports(false);
+  outputs.commit();
   if (!p.vm.count("quiet")) print_summary(pol, out, format, notes);
   return 0;
 }

@@ -180,7 +180,9 @@ int cmd_k8s(const Args& args) {
       {fmt::format("{}/snippet/{}-securitycontext.yaml", dir, o.name), &snippet},
       {fmt::format("{}/profiles/{}.json", dir, o.name), &profile.text},
   };
-  for (const auto& [path, content] : files) write_file_atomic(path, *content);
+  OutputSet outputs;  // all four or none
+  for (const auto& [path, content] : files) outputs.add(path, *content);
+  outputs.commit();
   for (const auto& [path, content] : files) std::cout << "wrote " << path << "\n";
   std::cout << fmt::format("install: kubectl apply -f {}   (the pods select it with localhostProfile: {})\n", dir,
                            k8s::localhost_profile(o));

@@ -23,6 +23,7 @@ int cmd_merge(const Args& args) {
   const auto& out = p.vm["output"].as<std::string>();
   if (out != "-") check_writable(out);
   ev::Evidence merged = gen::read_merged(p.positional);
+  for (const auto& w : ev::incomplete_recordings(merged)) std::cerr << "syscribe merge: warning: " << w << "\n";
   ev::write_evidence(out, merged);
   return 0;
 }

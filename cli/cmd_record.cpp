@@ -99,7 +99,9 @@ int cmd_record(const Args& args) {
       ("stacks", "keep where the first call of each high-risk syscall came from (function and library), per process and phase")
       ("known", po::value<std::string>(), "incremental: syscalls this evidence or profile already covers (and whose arguments are not recorded) run without stopping; the evidence lists them as known")
       ("container", po::value<std::vector<std::string>>(), "KEY=VALUE: where the recording runs (container name, image, pod), kept in the evidence's recording (repeatable; syscribe-runtime sets these)")
-      ("quiet,q", "no live status line and no summary");
+            ("quiet,q", "no live status line and no summary")
+      (",f", po::value<std::vector<std::string>>()->zero_tokens()->composing(),
+       "accepted for strace's habit (also -ff): children are always followed");
   add_lifecycle_options(opts);
   auto p = parse_args("record",
                       "syscribe record [OPTIONS] -- CMD [ARGS...]\n"
@@ -131,6 +133,9 @@ int cmd_record(const Args& args) {
                       opts, args, /*takes_command=*/true);
   if (p.help) return 0;
   if (!p.positional.empty()) throw usage_error(fmt::format("unexpected argument '{}'", p.positional[0]));
+  if (p.vm.count("-f"))
+    std::cerr << "syscribe record: note: -f is not needed: every child, thread and exec of the workload is always "
+                 "followed\n";
 
   tracer::RecordOptions ro;
   ro.command = p.command;
@@ -215,11 +220,13 @@ int cmd_record(const Args& args) {
   // consistent there without locks.
   auto tick = [&] {
     double now = rec.phases().now();
-    progress.update(now, rec.stats());
+    progress.update(now, rec.stats(), rec.phases().current_name());
     if (checkpoint > 0 && now >= next_checkpoint && out != "-") {
       next_checkpoint = now + checkpoint;
       try {
-        ev::write_evidence(out, rec.evidence());
+        ev::Evidence partial = rec.evidence();
+        for (auto& r : partial.recordings) r.complete = false;  // no exit status yet
+        ev::write_evidence(out, partial);
       } catch (const Error& e) {
         progress.clear();
         std::cerr << "syscribe record: checkpoint: " << e.what() << "\n";
@@ -232,7 +239,8 @@ int cmd_record(const Args& args) {
   // then sees the signal's delivery, the phase is already current and no second mark is made.
   tracer::LifecycleDriver driver(
       life, {[&](const std::string& phase, const std::string& source) { rec.phases().switch_to(phase, source); },
-             [&](int sig) { rec.request_signal(sig); }});
+             [&](int sig) { rec.request_signal(sig); },
+             [&](const std::string& line) { progress.note("syscribe record: " + line); }});
   tracer::RecordResult res = rec.run(tick);
   driver.finished(res.exit_status);
   if (watch.tap) watch.tap->finish();

@@ -133,7 +133,20 @@ int cmd_review(const Args& args) {
                  "       syscribe review check EVIDENCE... [--review FILE] [--report FILE.md|FILE.html]\n\n"
                  "  init   write a decisions skeleton listing the high-risk syscalls that need a decision\n"
                  "  check  apply a decisions file: what is pending (exit 3), what is stale\n\n"
-                 "generate --review FILE applies the same decisions; docs/review.md describes the file.\n";
+                 "generate --review FILE applies the same decisions; docs/review.md describes the file.\n"
+                 "'syscribe review init --help' and 'syscribe review check --help' list every option.\n\n";
+    po::options_description opts("Options of both");
+    add_policy_options(opts);
+    opts.add_options()("help,h", "show this help");
+    po::options_description init("Options of init");
+    init.add_options()("output,o", po::value<std::string>(), "decisions skeleton to write (required; never the --review file)")
+        ("force", "replace an existing -o file");
+    po::options_description check("Options of check");
+    check.add_options()("report", po::value<std::string>(), "also write the review report (FILE.md or FILE.html)");
+    std::cout << opts << "\n" << init << "\n" << check << "\n"
+              << "Examples:\n"
+                 "  syscribe review init app.evidence.json -o review.yaml\n"
+                 "  syscribe review check app.evidence.json --review review.yaml --report review.html\n";
     return args.empty() ? kExitUsage : 0;
   }
   Args rest(args.begin() + 1, args.end());

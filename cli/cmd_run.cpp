@@ -123,6 +123,15 @@ int cmd_run(const Args& args) {
   if (!out_path.empty() && out_path != "-") check_writable(out_path);
 
   gen::Profile profile = gen::read_profile(profile_path);
+  // runc and crun refuse a profile naming an arch libseccomp does not know; so do we.
+  std::vector<std::string> listed = profile.architectures;
+  for (const auto& e : profile.arch_map) {
+    listed.push_back(e.architecture);
+    listed.insert(listed.end(), e.sub_architectures.begin(), e.sub_architectures.end());
+  }
+  for (const auto& a : listed)
+    if (!sys::is_scmp_arch_name(a))
+      throw Error(fmt::format("{}: unknown architecture \"{}\": runc and crun refuse the profile", profile_path, a));
   // runc and crun skip names libseccomp does not know, so a newer profile still loads; so
   // do we, but say so: a misspelt name silently allows or denies nothing.
   if (!quiet)
@@ -188,7 +197,8 @@ int cmd_run(const Args& args) {
   // The driver switches to reload and shutdown itself as it sends those signals.
   tracer::LifecycleDriver driver(
       life, {[&](const std::string& phase, const std::string& source) { clock.switch_to(phase, source); },
-             [&](int sig) { sup.signal(sig); }});
+             [&](int sig) { sup.signal(sig); },
+             [&](const std::string& line) { if (!quiet) std::cerr << "syscribe run: " << line << "\n"; }});
   tracer::EnforceResult result = sup.run();
   driver.finished(result.exit_status);
   if (watch.tap) watch.tap->finish();

@@ -30,6 +30,7 @@ void add_lifecycle_options(po::options_description& opts) {
       ("ready", po::value<std::string>(), "the workload is serving once this holds: tcp:HOST:PORT, unix:PATH, file:PATH (created, or changed if it already existed), delay:SECONDS, syscall:NAME (the main process's first call), log:REGEX (a line of its stdout/stderr, passed through)")
       ("ready-timeout", po::value<double>()->default_value(30), "seconds to wait for --ready before giving up")
       ("traffic", po::value<std::string>(), "shell command run (untraced, in a process group of its own) once ready; then the workload is stopped. Ended if the workload exits first or syscribe is stopped")
+      ("traffic-timeout", po::value<double>()->default_value(300), "seconds each traffic command may run; then its process group is stopped and syscribe exits 1 naming it (0: no limit)")
       ("reload", "after the traffic, send the reload signal, wait until ready, run the traffic again")
       ("reload-traffic", po::value<std::string>(), "with --reload: run this instead of --traffic after the reload")
       ("reload-signal", po::value<std::string>()->default_value("HUP"), "the signal that makes the workload reload")
@@ -52,6 +53,15 @@ std::unique_ptr<tracer::ControlSocket> open_control_socket(const po::variables_m
 tracer::LifecyclePlan lifecycle_plan(const po::variables_map& vm) {
   tracer::LifecyclePlan plan;
   if (vm.count("ready")) plan.ready = tracer::parse_readiness(vm["ready"].as<std::string>());
+  // Before launch: a port or socket something else already serves would count as ready at once.
+  if (plan.ready && plan.ready->kind == tracer::Readiness::Kind::tcp && tracer::tcp_connects(plan.ready->host, plan.ready->port))
+    throw usage_error(fmt::format("--ready {}: another process already accepts connections there, so readiness would "
+                                  "hold before the workload starts; stop it or choose another port",
+                                  plan.ready->text));
+  if (plan.ready && plan.ready->kind == tracer::Readiness::Kind::unix_socket && tracer::unix_connects(plan.ready->path))
+    throw usage_error(fmt::format("--ready {}: another process already accepts connections there, so readiness would "
+                                  "hold before the workload starts",
+                                  plan.ready->text));
   plan.ready_timeout = vm["ready-timeout"].as<double>();
   if (vm.count("traffic")) plan.traffic = vm["traffic"].as<std::string>();
   if (vm.count("reload-traffic")) plan.reload_traffic = vm["reload-traffic"].as<std::string>();
@@ -59,6 +69,8 @@ tracer::LifecyclePlan lifecycle_plan(const po::variables_map& vm) {
   plan.reload_signal = parse_signal(vm["reload-signal"].as<std::string>(), "--reload-signal");
   plan.stop_signal = parse_signal(vm["stop-signal"].as<std::string>(), "--stop-signal");
   plan.stop_timeout = vm["stop-timeout"].as<double>();
+  plan.traffic_timeout = vm["traffic-timeout"].as<double>();
+  if (!(plan.traffic_timeout >= 0)) throw usage_error("--traffic-timeout needs a number of seconds, 0 (no limit) or more");
   if (!(plan.ready_timeout > 0)) throw usage_error("--ready-timeout needs a number of seconds above 0");
   if (!(plan.stop_timeout >= 0)) throw usage_error("--stop-timeout needs a number of seconds, 0 or more");
   if (!plan.reload_traffic.empty() && !plan.reload) throw usage_error("--reload-traffic needs --reload");
@@ -91,8 +103,8 @@ int lifecycle_exit(const tracer::LifecyclePlan& plan, const std::string& failure
     return kExitFailure;
   }
   if (workload_status != 0 && workload_status != 128 + plan.stop_signal) {
-    std::cerr << fmt::format("syscribe {}: the workload exited with status {} during its lifecycle\n", command_name,
-                             workload_status);
+    std::cerr << fmt::format("syscribe {}: the workload {} during its lifecycle\n", command_name,
+                             tracer::describe_exit_status(workload_status));
     return workload_status;
   }
   return 0;

@@ -100,8 +100,12 @@ json recording_json(const Recording& r) {
   json j = {{"command", r.command},       {"started", r.started},
             {"duration", round_time(r.duration)}, {"tool_version", r.tool_version},
             {"mode", r.mode},             {"host_kernel", r.host_kernel},
-            {"host_arch", r.host_arch},   {"exit_status", r.exit_status},
-            {"marks", marks_json(r.marks)}};
+            {"host_arch", r.host_arch},   {"marks", marks_json(r.marks)}};
+  // A checkpoint has no exit status: the workload had not exited.
+  if (r.complete)
+    j["exit_status"] = r.exit_status;
+  else
+    j["complete"] = false;
   if (!r.known.empty()) j["known"] = r.known;
   if (!r.container.empty()) j["container"] = r.container;
   return j;
@@ -153,6 +157,9 @@ Recording read_recording(const JsonAt& j) {
   r.mode = j.member("mode", "").str();
   r.host_kernel = j.member("host_kernel", "").str();
   r.host_arch = j.member("host_arch", "").str();
+  r.complete = j.member("complete", true).boolean();
+  if (!r.complete && j.has("exit_status"))
+    j.at("exit_status").fail("an incomplete recording (\"complete\": false) has no exit status");
   r.exit_status = static_cast<int>(j.member("exit_status", 0).i64());
   JsonAt marks = j.member("marks", json::array());
   for (size_t i = 0; i < marks.array().size(); ++i) {
@@ -194,6 +201,50 @@ json to_json(const Evidence& ev) {
   return {{"format", kFormatName}, {"version", kFormatVersion}, {"recordings", recs}, {"processes", procs}};
 }
 
+std::vector<std::string> incomplete_recordings(const Evidence& ev) {
+  std::vector<std::string> out;
+  for (const auto& r : ev.recordings)
+    if (!r.complete)
+      out.push_back(fmt::format("the recording of '{}' started {} is incomplete (a checkpoint after {:.1f} s): "
+                                "phases the workload had not reached yet are missing",
+                                fmt::join(r.command, " "), r.started, r.duration));
+  return out;
+}
+
+std::string other_kind(const json& j) {
+  if (!j.is_object() || j.contains("format")) return "";
+  if (j.contains("defaultAction") || j.contains("syscalls") || j.contains("linux") || j.value("kind", "") == "SeccompProfile")
+    return "a seccomp profile";
+  if (j.contains("decisions")) return "a review decisions file";
+  return "";
+}
+
+namespace {
+
+[[noreturn]] void refuse(const std::string& file, const std::string& kind) {
+  std::string hint = kind == "a review decisions file" ? "give it with --review; evidence is what 'syscribe record' writes"
+                                                       : "evidence is what 'syscribe record' writes";
+  throw Error(fmt::format("{} is {}, not evidence ({})", file, kind, hint));
+}
+
+}  // namespace
+
+void refuse_other_kind_text(const std::string& text, const std::string& file) {
+  size_t first = text.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos || text[first] == '{') return;
+  auto has_line = [&](std::string_view start) {
+    for (size_t pos = 0; pos < text.size();) {
+      if (text.compare(pos, start.size(), start) == 0) return true;
+      pos = text.find('\n', pos);
+      if (pos == std::string::npos) break;
+      ++pos;
+    }
+    return false;
+  };
+  if (has_line("kind: SeccompProfile") || has_line("defaultAction:")) refuse(file, "a seccomp profile");
+  if (has_line("decisions:")) refuse(file, "a review decisions file");
+}
+
 bool is_evidence(const json& j) {
   if (!j.is_object()) return false;
   auto f = j.find("format");
@@ -203,6 +254,7 @@ bool is_evidence(const json& j) {
 Evidence from_json(const json& root, const std::string& file) {
   JsonAt j(root, file);
   j.object();
+  if (std::string kind = other_kind(root); !kind.empty()) refuse(file, kind);
   if (j.member("format", "").value() != kFormatName)
     j.at("format").fail(fmt::format("not a syscribe evidence file (expected \"format\": \"{}\")", kFormatName));
   int64_t version = j.at("version").i64();

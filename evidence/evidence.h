@@ -64,7 +64,10 @@ struct Recording {
   std::string mode;                  // "seccomp" (one stop) or "ptrace-syscall" (two stops)
   std::string host_kernel;
   std::string host_arch;
-  int exit_status = 0;
+  int exit_status = 0;               // meaningful only when complete
+  // False in a checkpoint (record --checkpoint) or what a killed recorder left behind: the
+  // workload was still running, so the later phases and the exit status are missing.
+  bool complete = true;
   std::vector<Mark> marks;
   std::vector<std::string> known;    // syscalls skipped by an incremental (--known) recording
   // Where it ran, when recorded in a container (syscribe-runtime): "name", "image",
@@ -98,6 +101,17 @@ Evidence from_json(const nlohmann::json& j, const std::string& file);
 // Whether a parsed file says it is evidence ("format": "syscribe-evidence") rather than a
 // profile; from_json then validates the rest.
 bool is_evidence(const nlohmann::json& j);
+
+// What a parsed file is when it is another of syscribe's inputs: "a seccomp profile",
+// "a review decisions file", or "" (evidence, or unknown).
+std::string other_kind(const nlohmann::json& j);
+// The same for a file that is not JSON (SPO or decisions YAML): throws Error "FILE is X,
+// not evidence" when the text is one of those; returns otherwise.
+void refuse_other_kind_text(const std::string& text, const std::string& file);
+
+// One line per incomplete recording in `ev` (a checkpoint), for readers to warn with; empty
+// when every recording finished.
+std::vector<std::string> incomplete_recordings(const Evidence& ev);
 
 // Reads and validates an evidence file ("-" for stdin). Throws Error naming file and
 // position (line:column for JSON syntax, JSON path for content).

@@ -89,14 +89,31 @@ std::vector<std::string> lines_of(const std::vector<DiffItem>& items) {
 
 }  // namespace
 
+namespace {
+
+// The arches a profile lists, by our names; a name no arch has ("SCMP_ARCH_FOO") is kept
+// as written, so two profiles that differ only in it still differ.
+std::set<std::string> arch_names_of(const Profile& p) {
+  std::set<std::string> out;
+  for (auto x : listed_arches(p)) out.insert(std::string(sys::arch_name(x)));
+  std::vector<std::string> raw = p.architectures;
+  for (const auto& e : p.arch_map) {
+    raw.push_back(e.architecture);
+    raw.insert(raw.end(), e.sub_architectures.begin(), e.sub_architectures.end());
+  }
+  for (const auto& name : raw)
+    if (!sys::parse_arch(name)) out.insert(name);
+  return out;
+}
+
+}  // namespace
+
 std::vector<DiffItem> diff_profile_items(const Profile& a, const Profile& b) {
   std::vector<DiffItem> out;
   auto da = describe_action(action_value(a.default_action, a.default_errno_ret).value_or(0));
   auto db = describe_action(action_value(b.default_action, b.default_errno_ret).value_or(0));
   if (da != db) out.push_back({'~', "defaultAction", "", {db}, {da}, fmt::format("~ defaultAction: {} -> {}", da, db)});
-  std::set<std::string> aa, ab;
-  for (auto x : listed_arches(a)) aa.insert(std::string(sys::arch_name(x)));
-  for (auto x : listed_arches(b)) ab.insert(std::string(sys::arch_name(x)));
+  std::set<std::string> aa = arch_names_of(a), ab = arch_names_of(b);
   std::vector<std::string> plus, minus;
   diff_sets(aa, ab, plus, minus);
   change_line(out, "architectures", "", plus, minus);

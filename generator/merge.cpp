@@ -55,7 +55,9 @@ ev::Evidence read_merged(const std::vector<std::string>& paths) {
   std::string desc;
   for (const auto& path : paths) {
     std::string name = path == "-" ? "<stdin>" : path;
-    nlohmann::json j = parse_json_text(read_file(path), name);
+    std::string text = read_file(path);
+    ev::refuse_other_kind_text(text, name);
+    nlohmann::json j = parse_json_text(text, name);
     ev::Evidence e = ev::from_json(j, name);
     check_names(j, name);
     if (!desc.empty()) check_mergeable(out, desc, e, name);

@@ -9,6 +9,7 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "evidence/evidence.h"
 #include "core/json_read.h"
 
 namespace syscribe::gen {
@@ -303,6 +304,9 @@ bool known_flag(std::string_view flag) {
 Profile parse_profile(const json& root, const std::string& file) {
   JsonAt j(root, file);
   j.object();
+  if (ev::is_evidence(root))
+    throw Error(fmt::format("{} is evidence, not a profile (make a profile from it with 'syscribe generate')", file));
+  if (ev::other_kind(root) == "a review decisions file") throw Error(fmt::format("{} is a review decisions file, not a profile", file));
   Profile p;
   if (j.has("kind") || j.has("apiVersion")) {
     std::string kind = j.at("kind").str();

@@ -7,6 +7,7 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "evidence/evidence.h"
 #include "generator/review.h"
 
 namespace syscribe::gen {
@@ -81,6 +82,11 @@ class Reader {
     out.file = file_;
     if (root.IsNull()) return out;  // an empty file: no decisions yet
     if (!root.IsMap()) fail(root, "$", "expected a mapping with a 'decisions' list");
+    if (root["format"] && root["format"].IsScalar() && root["format"].Scalar() == ev::kFormatName)
+      throw Error(fmt::format("{} is evidence, not a review decisions file (evidence goes in the operands, decisions "
+                              "after --review)", file_));
+    if (root["defaultAction"] || (root["kind"] && root["kind"].IsScalar() && root["kind"].Scalar() == "SeccompProfile"))
+      throw Error(fmt::format("{} is a seccomp profile, not a review decisions file", file_));
     no_duplicate_keys(root, "$");
     for (const auto& kv : root) {
       std::string k = kv.first.Scalar();

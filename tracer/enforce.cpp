@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "core/host.h"
+#include "tracer/lifecycle.h"
 #include "tracer/proc_info.h"
 #include "tracer/syscall_stop.h"
 
@@ -212,9 +213,9 @@ ev::Evidence Enforcer::evidence(const std::string& started) const {
 
 void print_enforce_report(const EnforceResult& r, const std::string& program, bool complain) {
   if (r.denials.empty()) {
-    std::cerr << fmt::format("syscribe run: the profile denied nothing{}; {} exited {}\n",
+    std::cerr << fmt::format("syscribe run: the profile denied nothing{}; {} {}\n",
                              r.fallbacks.empty() ? "" : " (beyond the expected fallbacks below)", program,
-                             r.exit_status);
+                             describe_exit_status(r.exit_status));
   } else {
     std::cerr << fmt::format("syscribe run: {} {} ({} distinct){}:\n", r.denied(),
                              complain ? "calls the profile would deny" : "calls denied", r.denials.size(),
@@ -228,7 +229,7 @@ void print_enforce_report(const EnforceResult& r, const std::string& program, bo
     print_calls(r.fallbacks);
   }
   if (!r.denials.empty() || !r.fallbacks.empty())
-    std::cerr << fmt::format("syscribe run: {} exited {}\n", program, r.exit_status);
+    std::cerr << fmt::format("syscribe run: {} {}\n", program, describe_exit_status(r.exit_status));
 }
 
 }  // namespace syscribe::tracer

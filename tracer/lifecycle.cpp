@@ -3,9 +3,15 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <dirent.h>
+#include <fstream>
+#include <map>
+#include <set>
+#include <vector>
 #include <chrono>
 #include <fcntl.h>
 #include <netdb.h>
+#include <poll.h>
 #include <pthread.h>
 #include <regex>
 #include <sys/prctl.h>
@@ -25,21 +31,6 @@ namespace syscribe::tracer {
 
 namespace {
 
-bool tcp_connects(const std::string& host, const std::string& port) {
-  addrinfo hints{};
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* res = nullptr;
-  if (getaddrinfo(host.c_str(), port.c_str(), &hints, &res) != 0) return false;
-  bool ok = false;
-  for (addrinfo* a = res; a && !ok; a = a->ai_next) {
-    int fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
-    if (fd < 0) continue;
-    ok = connect(fd, a->ai_addr, a->ai_addrlen) == 0;
-    close(fd);
-  }
-  freeaddrinfo(res);
-  return ok;
-}
 
 std::optional<FileState> file_state(const std::string& path) {
   struct stat st {};
@@ -57,7 +48,70 @@ bool file_ready(const Readiness& r) {
 volatile sig_atomic_t g_orphaned = 0;
 void on_orphaned(int) { g_orphaned = 1; }
 
+
+// What a stop signal did not end, as "sh (pid 123)": the processes one of our threads
+// traces and those below us (a subreaper keeps orphans there), alive and not zombies.
+std::vector<std::string> still_running() {
+  std::set<std::string> ours;
+  if (DIR* d = opendir("/proc/self/task")) {
+    while (dirent* e = readdir(d))
+      if (e->d_name[0] != '.') ours.insert(e->d_name);
+    closedir(d);
+  }
+  struct Proc {
+    std::string name, state, tracer;
+    pid_t ppid = 0;
+  };
+  std::map<pid_t, Proc> procs;
+  DIR* d = opendir("/proc");
+  if (!d) return {};
+  while (dirent* e = readdir(d)) {
+    if (e->d_name[0] < '1' || e->d_name[0] > '9') continue;
+    std::ifstream in(std::string("/proc/") + e->d_name + "/status");
+    std::string line;
+    Proc p;
+    while (std::getline(in, line)) {
+      if (line.rfind("Name:\t", 0) == 0) p.name = line.substr(6);
+      else if (line.rfind("State:\t", 0) == 0) p.state = line.substr(7, 1);
+      else if (line.rfind("PPid:\t", 0) == 0) p.ppid = std::atoi(line.c_str() + 6);
+      else if (line.rfind("TracerPid:\t", 0) == 0) p.tracer = line.substr(11);
+    }
+    if (!p.name.empty()) procs[std::atoi(e->d_name)] = p;
+  }
+  closedir(d);
+  pid_t self = getpid();
+  auto below_us = [&](pid_t pid) {
+    for (int depth = 0; depth < 64 && pid > 1; ++depth) {
+      auto it = procs.find(pid);
+      if (it == procs.end()) return false;
+      if (it->second.ppid == self) return true;
+      pid = it->second.ppid;
+    }
+    return false;
+  };
+  std::vector<std::string> out;
+  for (const auto& [pid, p] : procs)
+    if (p.state != "Z" && p.state != "X" && (ours.count(p.tracer) || below_us(pid)))
+      out.push_back(fmt::format("{} (pid {})", p.name, pid));
+  return out;
+}
 }  // namespace
+
+bool tcp_connects(const std::string& host, const std::string& port) {
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* res = nullptr;
+  if (getaddrinfo(host.c_str(), port.c_str(), &hints, &res) != 0) return false;
+  bool ok = false;
+  for (addrinfo* a = res; a && !ok; a = a->ai_next) {
+    int fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
+    if (fd < 0) continue;
+    ok = connect(fd, a->ai_addr, a->ai_addrlen) == 0;
+    close(fd);
+  }
+  freeaddrinfo(res);
+  return ok;
+}
 
 bool unix_connects(const std::string& path) {
   sockaddr_un addr{};
@@ -77,6 +131,14 @@ std::string describe_wait_status(int status) {
     return name ? fmt::format("killed by SIG{}", name) : fmt::format("killed by signal {}", WTERMSIG(status));
   }
   return fmt::format("exit status {}", WIFEXITED(status) ? WEXITSTATUS(status) : 127);
+}
+
+std::string describe_exit_status(int status) {
+  if (status > 128 && status < 128 + NSIG) {
+    const char* name = sigabbrev_np(status - 128);
+    if (name) return fmt::format("was killed by SIG{} (status {})", name, status);
+  }
+  return fmt::format("exited {}", status);
 }
 
 void ReadyEvent::arm(const std::string& phase) {
@@ -175,7 +237,8 @@ bool wait_ready(const Readiness& r, double timeout, const volatile bool* cancel)
   }
 }
 
-int run_untraced(const std::string& command, const std::function<void(pid_t group)>& on_group) {
+int run_untraced(const std::string& command, const std::function<void(pid_t group)>& on_group, double timeout,
+                 bool* timed_out) {
   int status_pipe[2];
   if (pipe2(status_pipe, O_CLOEXEC) != 0) throw system_error("pipe", errno);
   pid_t parent = getpid();
@@ -226,6 +289,32 @@ int run_untraced(const std::string& command, const std::function<void(pid_t grou
   setpgid(runner, runner);  // as the child does: the group exists before on_group hears of it
   close(status_pipe[1]);
   if (on_group) on_group(runner);
+  if (timed_out) *timed_out = false;
+  if (timeout > 0) {
+    // The runner ignores SIGTERM and reports the shell's status once it has ended; SIGKILL
+    // a second later ends whatever in the group ignored SIGTERM (the runner too: its status
+    // then never comes, which reads as 127).
+    using clock = std::chrono::steady_clock;
+    auto deadline = clock::now() + std::chrono::duration<double>(timeout);
+    bool termed = false;
+    for (;;) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now()).count();
+      pollfd pfd{status_pipe[0], POLLIN, 0};
+      int rc = poll(&pfd, 1, static_cast<int>(std::max<long long>(0, left)));
+      if (rc > 0) break;
+      if (rc < 0 && errno == EINTR) continue;
+      if (rc < 0) break;
+      if (!termed) {
+        termed = true;
+        if (timed_out) *timed_out = true;
+        kill(-runner, SIGTERM);
+        deadline = clock::now() + std::chrono::seconds(1);
+        continue;
+      }
+      kill(-runner, SIGKILL);
+      break;
+    }
+  }
   int status = 127 << 8;
   ssize_t n;
   do {
@@ -251,17 +340,19 @@ void LifecycleDriver::end(std::optional<int> workload_status) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!finished_ && workload_status && failure_.empty() && (!plan_.traffic.empty() || plan_.reload)) {
-      std::string status = fmt::format("status {}", *workload_status);
+      // "exited (status 0)", or "was killed by SIGSYS (status 159)".
+      std::string gone = describe_exit_status(*workload_status);
+      if (gone.rfind("exited", 0) == 0) gone = fmt::format("exited (status {})", *workload_status);
       switch (stage_) {
-        case Stage::ready: failure_ = fmt::format("the workload exited ({}) before it was ready", status); break;
+        case Stage::ready: failure_ = fmt::format("the workload {} before it was ready", gone); break;
         case Stage::traffic:
-          failure_ = fmt::format("the workload exited ({}) while the traffic command was running", status);
+          failure_ = fmt::format("the workload {} while the traffic command was running", gone);
           break;
         case Stage::reload_ready:
-          failure_ = fmt::format("the workload exited ({}) after the reload signal, before it was ready again", status);
+          failure_ = fmt::format("the workload {} after the reload signal, before it was ready again", gone);
           break;
         case Stage::reload_traffic:
-          failure_ = fmt::format("the workload exited ({}) while the reload traffic command was running", status);
+          failure_ = fmt::format("the workload {} while the reload traffic command was running", gone);
           break;
         case Stage::stopping: break;
       }
@@ -296,6 +387,11 @@ void LifecycleDriver::send(int sig, const char* phase) {
   // signal-delivery stop a tracer could switch on.
   hooks_.switch_phase(phase, fmt::format("sent SIG{}", sigabbrev_np(sig)));
   hooks_.send_signal(sig);
+  say(fmt::format("sent SIG{} to the workload: phase {}", sigabbrev_np(sig), phase));
+}
+
+void LifecycleDriver::say(const std::string& line) const {
+  if (hooks_.announce) hooks_.announce(line);
 }
 
 void LifecycleDriver::fail(const std::string& why) {
@@ -312,23 +408,36 @@ bool LifecycleDriver::ready(const char* when) {
 
 bool LifecycleDriver::traffic(const std::string& command, const char* what) {
   if (command.empty()) return true;
-  int status = run_untraced(command, [this](pid_t group) {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (finished_) kill(-group, SIGKILL);  // finished() came first: the command has not started
-    else traffic_group_ = group;
-  });
+  bool timed_out = false;
+  int status = run_untraced(
+      command,
+      [this](pid_t group) {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (finished_) kill(-group, SIGKILL);  // finished() came first: the command has not started
+        else traffic_group_ = group;
+      },
+      plan_.traffic_timeout, &timed_out);
   {
     std::lock_guard<std::mutex> lock(mu_);
     traffic_group_ = 0;
   }
   cv_.notify_all();
+  if (timed_out) {
+    fail(fmt::format("the {} did not end within {} s (--traffic-timeout): stopped: {}", what, plan_.traffic_timeout,
+                     command));
+    return false;
+  }
   if (status != 0) fail(fmt::format("the {} failed ({}): {}", what, describe_wait_status(status), command));
+  if (status == 0 && !cancel_) say(fmt::format("the {} ended", what));
   return status == 0 && !cancel_;
 }
 
 void LifecycleDriver::drive() {
   bool ok = ready("after launch");
-  if (ok && plan_.ready) hooks_.switch_phase("serving", "ready " + plan_.ready->text);
+  if (ok && plan_.ready) {
+    hooks_.switch_phase("serving", "ready " + plan_.ready->text);
+    say(fmt::format("ready ({}): phase serving", plan_.ready->text));
+  }
   if (ok) {
     enter(Stage::traffic);
     ok = traffic(plan_.traffic, "traffic command");
@@ -341,6 +450,7 @@ void LifecycleDriver::drive() {
     enter(Stage::reload_ready);
     send(plan_.reload_signal, "reload");
     ok = ready("after the reload");
+    if (ok && plan_.ready) say(fmt::format("ready again after the reload ({})", plan_.ready->text));
     if (ok) {
       enter(Stage::reload_traffic);
       ok = plan_.reload_traffic.empty() ? traffic(plan_.traffic, "traffic command")
@@ -353,8 +463,11 @@ void LifecycleDriver::drive() {
   send(plan_.stop_signal, "shutdown");
   std::unique_lock<std::mutex> lock(mu_);
   if (!cv_.wait_for(lock, std::chrono::duration<double>(plan_.stop_timeout), [this] { return finished_; })) {
-    failure_ += fmt::format("{}the workload did not stop within {} s of SIG{}: killed", failure_.empty() ? "" : "; ",
-                            plan_.stop_timeout, sigabbrev_np(plan_.stop_signal));
+    std::vector<std::string> alive = still_running();
+    failure_ += fmt::format("{}the workload did not stop within {} s of SIG{}: killed{}{}", failure_.empty() ? "" : "; ",
+                            plan_.stop_timeout, sigabbrev_np(plan_.stop_signal),
+                            alive.empty() ? "" : "; still running then: ", fmt::join(alive, ", "));
+    say(fmt::format("the workload did not stop within {} s: SIGKILL", plan_.stop_timeout));
     hooks_.send_signal(SIGKILL);
   }
 }

@@ -78,6 +78,8 @@ Readiness parse_readiness(const std::string& spec);
 // `*cancel` becomes true (false).
 bool wait_ready(const Readiness& r, double timeout, const volatile bool* cancel);
 
+// True when something accepts a TCP connection at HOST:PORT.
+bool tcp_connects(const std::string& host, const std::string& port);
 // True when something accepts a stream connection on the unix socket at `path`.
 bool unix_connects(const std::string& path);
 
@@ -87,10 +89,16 @@ bool unix_connects(const std::string& path);
 // dispositions and mask are reset. The command runs in a process group of its own, whose
 // id `on_group` gets as soon as it exists (kill(-id, SIGTERM) ends the command); if our
 // process dies, even by SIGKILL, that group gets SIGTERM, then SIGKILL a second later.
-int run_untraced(const std::string& command, const std::function<void(pid_t group)>& on_group = {});
+// With `timeout` > 0, a command still running after that many seconds has its group sent
+// SIGTERM, then SIGKILL a second later, and *timed_out is set.
+int run_untraced(const std::string& command, const std::function<void(pid_t group)>& on_group = {},
+                 double timeout = 0, bool* timed_out = nullptr);
 
 // "exit status N" or "killed by SIGNAME", for a wait status.
 std::string describe_wait_status(int status);
+// The same for a status as the recorder reports it (128+N for a death by signal N):
+// "exited 1", "was killed by SIGSYS (status 159)".
+std::string describe_exit_status(int status);
 
 // What the lifecycle options ask for (record and run share them).
 struct LifecyclePlan {
@@ -102,6 +110,7 @@ struct LifecyclePlan {
   int reload_signal = SIGHUP;
   int stop_signal = SIGTERM;
   double stop_timeout = 10;
+  double traffic_timeout = 300;  // seconds for each traffic command; 0: no limit
   // Whether anything is to be driven at all.
   bool drives() const { return ready.has_value() || !traffic.empty() || reload; }
 };
@@ -110,6 +119,8 @@ struct LifecyclePlan {
 struct LifecycleHooks {
   std::function<void(const std::string& phase, const std::string& source)> switch_phase;
   std::function<void(int sig)> send_signal;  // to the workload's main process
+  // Optional: one line for the operator at each step (ready, traffic done, signal sent).
+  std::function<void(const std::string& line)> announce;
 };
 
 // Drives the workload on its own thread: wait until ready (phase "serving"), run the
@@ -142,6 +153,7 @@ class LifecycleDriver {
   // Unless finished: switches to `phase` (source "sent SIGxxx"), then the send_signal hook.
   void send(int sig, const char* phase);
   void fail(const std::string& why);    // the first failure, unless finished
+  void say(const std::string& line) const;
   void end(std::optional<int> workload_status);
 
   LifecyclePlan plan_;

@@ -185,3 +185,38 @@ TEST_CASE("optional members may be absent (found by fuzzing: a dangling fallback
   CHECK(p.instances == 1);
   CHECK(e.recordings[0].marks.empty());
 }
+
+TEST_CASE("a checkpoint says it is incomplete and carries no exit status", "[evidence]") {
+  ev::Evidence e = sample("/bin/app", 1, 0, "0x1");
+  e.recordings[0].exit_status = 7;
+  e.recordings[0].complete = false;
+  auto j = ev::to_json(e);
+  CHECK(j["recordings"][0]["complete"] == false);
+  CHECK_FALSE(j["recordings"][0].contains("exit_status"));
+  ev::Evidence back = ev::from_json(j, "cp.json");
+  CHECK_FALSE(back.recordings[0].complete);
+  REQUIRE(ev::incomplete_recordings(back).size() == 1);
+  CHECK_THAT(ev::incomplete_recordings(back)[0], Catch::Contains("'/bin/app'") && Catch::Contains("incomplete"));
+  // A finished recording says nothing of completeness and keeps its status.
+  e.recordings[0].complete = true;
+  j = ev::to_json(e);
+  CHECK_FALSE(j["recordings"][0].contains("complete"));
+  CHECK(j["recordings"][0]["exit_status"] == 7);
+  CHECK(ev::incomplete_recordings(ev::from_json(j, "done.json")).empty());
+}
+
+TEST_CASE("an incomplete recording with an exit status is refused", "[evidence]") {
+  auto j = ev::to_json(sample("/bin/app", 1, 0, "0x1"));
+  j["recordings"][0]["complete"] = false;
+  CHECK_THROWS_WITH(ev::from_json(j, "cp.json"),
+                    "cp.json: $.recordings[0].exit_status: an incomplete recording (\"complete\": false) has no exit status");
+  j["recordings"][0]["complete"] = "no";
+  CHECK_THROWS_WITH(ev::from_json(j, "cp.json"), Catch::StartsWith("cp.json: $.recordings[0].complete: expected"));
+}
+
+TEST_CASE("merging keeps a checkpoint's recording incomplete", "[evidence]") {
+  ev::Evidence cp = sample("/bin/app", 1, 0, "0x1");
+  cp.recordings[0].complete = false;
+  ev::Evidence done = sample("/bin/app", 2, 0, "0x2");
+  CHECK(ev::incomplete_recordings(merged({done, cp})).size() == 1);
+}
