@@ -96,6 +96,22 @@ void check_profile(const Profile& p, const std::vector<sys::Arch>& arches, std::
 
 std::string emit(const Policy& pol, const EmitOptions& opts, std::vector<std::string>& notes) {
   Profile p = to_profile(pol);
+  // Only Docker's dialect (includes.arches) and one-family BPF can scope a translation to
+  // the arches that need it; elsewhere the rule holds on every listed arch: a widening.
+  if (opts.format == OutputFormat::oci || opts.format == OutputFormat::spo || opts.format == OutputFormat::systemd)
+    for (const auto& e : pol.entries) {
+      if (e.scope.empty()) continue;
+      std::vector<std::string> others;
+      for (sys::Arch a : pol.arches)
+        if (!e.scope.count(std::string(sys::arch_name(a))) && sys::find(e.syscall)->exists_on(a))
+          others.emplace_back(sys::arch_name(a));
+      if (!others.empty())
+        notes.push_back(fmt::format("widened: {} is a translation for {} only, but a {} profile cannot scope a rule "
+                                    "to an arch: it is allowed on {} too (--format docker scopes it with "
+                                    "includes.arches, or generate one profile per arch)",
+                                    e.syscall, fmt::join(e.scope, ", "), kFormatNames[static_cast<size_t>(opts.format)],
+                                    fmt::join(others, ", ")));
+    }
   p.name = opts.name;
   p.nspace = opts.nspace;
   check_profile(p, pol.arches, notes);

@@ -24,6 +24,9 @@ inline constexpr std::array<Arch, kArchCount> kAllArches = {
 std::string_view arch_name(Arch arch);
 // The libseccomp/OCI spelling: "SCMP_ARCH_X86_64", "SCMP_ARCH_X86", ...
 std::string_view scmp_arch_name(Arch arch);
+// Go's GOARCH for a native arch ("amd64", "arm64", ...; i386 is "386"), the name Docker's
+// includes.arches matches the host against.
+std::string_view go_arch_name(Arch arch);
 // Accepts our names, the SCMP_ARCH_* names and common aliases (amd64, x86, arm64,
 // armhf, ppc64el, loong64). Case-sensitive for SCMP_ names, otherwise lower case.
 std::optional<Arch> parse_arch(std::string_view text);
