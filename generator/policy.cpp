@@ -190,6 +190,47 @@ void merge_filter(PolicyEntry& t, const std::vector<ArgFilter>& filters, const s
   }
 }
 
+// The observed values the tables mark dangerous, for people ("flags CLONE_NEWUTS"); empty
+// when there are none.
+std::string dangerous_values(const sys::SyscallInfo& info, const ev::SyscallStats& st) {
+  std::vector<std::string> out;
+  for (const auto& a : info.args) {
+    if (a.danger.empty()) continue;
+    auto it = st.args.find(std::string(a.name));
+    if (it == st.args.end()) continue;
+    std::set<uint64_t> hits;
+    for (const auto& [text, _] : it->second) {
+      auto v = sys::parse_value("", text);
+      if (!v || !a.is_dangerous(*v)) continue;
+      uint64_t bits = 0;
+      for (uint64_t d : a.danger) bits |= d;
+      hits.insert(a.use == sys::ArgUse::mask ? *v & bits : *v);
+    }
+    for (uint64_t v : hits) out.push_back(fmt::format("{} {}", a.name, value_name(a, v)));
+  }
+  return fmt::format("{}", fmt::join(out, ", "));
+}
+
+// The benign values pass: values syscalls-tables marks as always safe join the filter of an
+// allowed syscall that filters on their argument (fcntl's F_SETFL though only F_GETFD was
+// recorded), labelled with what they added.
+void add_benign(PolicyEntry& e, const sys::SyscallInfo& info) {
+  if (e.action != "SCMP_ACT_ALLOW" || e.filters.size() != 1) return;
+  ArgFilter& f = e.filters[0];
+  const sys::ArgInfo& a = info.args[f.index];
+  std::vector<std::string> added;
+  for (uint64_t v : a.benign) {
+    uint64_t m = v & f.mask;
+    if (std::binary_search(f.values.begin(), f.values.end(), m)) continue;
+    f.values.insert(std::upper_bound(f.values.begin(), f.values.end(), m), m);
+    added.push_back(value_name(a, m));
+  }
+  if (!added.empty())
+    e.sources.push_back({Origin::benign, fmt::format("{} {} added: syscalls-tables marks them safe whenever {} is "
+                                                     "allowed",
+                                                     f.arg, fmt::join(added, ", "), e.syscall)});
+}
+
 // The limits pass: a syscall with more distinct tuples than `limit` loses the filter on the
 // argument with the most distinct values until it fits, each step labelled and warned about.
 void limit_tuples(PolicyEntry& e, size_t limit, std::vector<std::string>& warnings) {
@@ -425,6 +466,7 @@ Policy build_policy(const ev::Evidence& ev, const PolicyOptions& opts) {
     if (e.processes.size() > 1) who += fmt::format(" and {} more", e.processes.size() - 1);
     add_source(e, Origin::observed,
                fmt::format("{} by {} ({})", calls_text(e.count), who, fmt::join(e.phases, ", ")));
+    e.danger = dangerous_values(*info, a.stats);
     if (opts.arg_filters) {
       e.filters = filters_from(*info, a.stats, pol.warnings);
       if (e.filters.size() > 1) {
@@ -593,6 +635,11 @@ Policy build_policy(const ev::Evidence& ev, const PolicyOptions& opts) {
     e.category = s->category;
     e.risk = s->risk;
     e.reason = s->reason;
+    if (!e.danger.empty()) {
+      e.risk = std::max(e.risk, sys::Risk::high);
+      e.reason = fmt::format("observed with {}, which syscalls-tables marks dangerous; {}", e.danger, s->reason);
+    }
+    add_benign(e, *s);
     // Only a translation scopes a rule to the arches that need it; any other reason to
     // allow the call holds everywhere.
     if (e.has(Origin::observed) || e.has(Origin::essential) || e.has(Origin::runtime_tail) || e.has(Origin::known) ||

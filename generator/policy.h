@@ -77,6 +77,9 @@ struct PolicyEntry {
   // The arches a translation is for (aarch64 lacks fork: clone there); empty: all listed.
   // Docker's dialect scopes the rule with includes.arches; flat OCI cannot (a labelled widening).
   std::set<std::string> scope;
+  // Observed values syscalls-tables marks dangerous ("flags CLONE_NEWUTS"): they raise the
+  // risk to high, so review needs a decision as for unshare.
+  std::string danger;
   // From syscalls-tables.
   std::string category;
   sys::Risk risk = sys::Risk::low;

@@ -70,6 +70,15 @@ const NumberIndex& number_index() {
 
 }  // namespace
 
+bool ArgInfo::is_dangerous(uint64_t v) const {
+  if (use == ArgUse::mask) {
+    uint64_t bits = 0;
+    for (uint64_t d : danger) bits |= d;
+    return (v & bits) != 0;
+  }
+  return std::find(danger.begin(), danger.end(), v) != danger.end();
+}
+
 std::string_view arch_name(Arch arch) { return kArchFacts[static_cast<size_t>(arch)].name; }
 std::string_view scmp_arch_name(Arch arch) { return kArchFacts[static_cast<size_t>(arch)].scmp; }
 std::string_view go_arch_name(Arch arch) { return kArchFacts[static_cast<size_t>(arch)].go; }

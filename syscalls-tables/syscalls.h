@@ -89,6 +89,13 @@ struct ArgInfo {
   std::string_view xlat;  // name of the value-name set ("clone_flags"), or empty
   ArgUse use;
   uint64_t mask;          // for ArgUse::mask
+  // Values (eq) or bits (mask) that make a call high risk whatever the syscall's own risk:
+  // clone's namespace flags. A profile allowing them needs a review decision.
+  std::span<const uint64_t> danger;
+  // Values (eq) always allowed when the syscall is: fcntl's F_GETFD, F_SETFL, ...
+  std::span<const uint64_t> benign;
+  // Whether `v` (masked as the filter compares it) is one the tables mark dangerous.
+  bool is_dangerous(uint64_t v) const;
 };
 
 inline constexpr int32_t kAbsent = -1;

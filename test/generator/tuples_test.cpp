@@ -15,6 +15,7 @@
 #include "generator/emit.h"
 #include "generator/policy.h"
 #include "generator/profile.h"
+#include "generator/review.h"
 
 using namespace syscribe;
 using namespace syscribe::gen;
@@ -172,4 +173,80 @@ TEST_CASE("past the tuple limit the widest argument's filter goes, labelled, and
   size_t insns = export_bpf(c.ctx.get()).size() / 8;
   INFO(insns << " instructions");
   CHECK(insns < 1024);
+}
+
+TEST_CASE("--arch translations never allow on the observed arch what its evidence did not show") {
+  // fork observed on x86_64; aarch64 lacks fork and gets clone, without namespace flags.
+  ev::Evidence ev = evidence_with("socket", {{2, 1, 0}}, {"fork"});
+  PolicyOptions o;
+  o.arches = {Arch::x86_64, Arch::aarch64};
+  Policy pol = build_policy(ev, o);
+  const PolicyEntry* clone = pol.find("clone");
+  REQUIRE(clone);
+  CHECK(clone->scope == std::set<std::string>{"aarch64"});
+  CHECK(clone->arches == std::set<std::string>{"aarch64"});
+  std::vector<std::string> notes;
+  std::string docker = emit(pol, {.format = OutputFormat::docker, .name = "t", .nspace = ""}, notes);
+  Profile p = parse_profile_text(docker, "docker");
+  Evaluator x86(p, {.strict = true, .host = Arch::x86_64, .caps = {}});
+  Evaluator arm(p, {.strict = true, .host = Arch::aarch64, .caps = {}});
+  CHECK(*x86.evaluate(Arch::x86_64, "clone", Args{0x11}) != kAllow);
+  CHECK(*arm.evaluate(Arch::aarch64, "clone", Args{0x11}) == kAllow);
+  CHECK(*arm.evaluate(Arch::aarch64, "clone", Args{0x11 | 0x10000000 | 0x20000}) != kAllow);  // NEWUSER|NEWNS
+  // A flat profile cannot scope the rule: it says so.
+  notes.clear();
+  emit(pol, {.format = OutputFormat::oci, .name = "t", .nspace = ""}, notes);
+  CHECK(std::any_of(notes.begin(), notes.end(),
+                    [](const std::string& n) { return n.find("widened: clone is a translation for aarch64") == 0; }));
+}
+
+TEST_CASE("runtime tails keep their measured argument filters") {
+  ev::Evidence ev = evidence_with("socket", {{2, 1, 0}});
+  for (const char* rt : {"runc", "crun"}) {
+    PolicyOptions o;
+    o.runtime = rt;
+    Policy pol = build_policy(ev, o);
+    INFO(rt);
+    const PolicyEntry* prctl = pol.find("prctl");
+    REQUIRE(prctl);
+    REQUIRE(prctl->filters.size() == 1);
+    CHECK(prctl->filters[0].names == std::vector<std::string>{"PR_SET_KEEPCAPS", "PR_CAPBSET_DROP", "PR_CAP_AMBIENT"});
+    Evaluator eval(to_profile(pol), {.strict = true, .host = Arch::x86_64, .caps = {}});
+    CHECK(*eval.evaluate(Arch::x86_64, "prctl", Args{24}) == kAllow);   // PR_CAPBSET_DROP
+    CHECK(*eval.evaluate(Arch::x86_64, "prctl", Args{22}) != kAllow);   // PR_SET_SECCOMP
+    if (std::string(rt) == "crun") {
+      CHECK(*eval.evaluate(Arch::x86_64, "ioctl", Args{0, 0x5401}) == kAllow);  // TCGETS
+      CHECK(*eval.evaluate(Arch::x86_64, "ioctl", Args{0, 0x5412}) != kAllow);  // TIOCSTI
+    }
+    CHECK_FALSE(prctl->has(Origin::widened));
+  }
+}
+
+TEST_CASE("clone with namespace flags is high risk and needs a review decision") {
+  ev::Evidence ev = evidence_with("clone", {{0x04000000 | 0x11}});  // CLONE_NEWUTS|SIGCHLD
+  Policy pol = build_policy(ev, {});
+  CHECK(pol.find("clone")->risk == sys::Risk::high);
+  CHECK(pol.find("clone")->danger == "flags CLONE_NEWUTS");
+  Reviewed r = review_policy(ev, {}, {});
+  REQUIRE(r.unreviewed.size() == 1);
+  CHECK(r.unreviewed[0].syscall == "clone");
+  Decisions d = parse_decisions("decisions:\n  - syscall: clone\n    decision: allow\n    reason: sets up a UTS namespace\n",
+                                "review.yaml");
+  CHECK(review_policy(ev, {}, d).unreviewed.empty());
+  // Without namespace flags clone stays at its table risk.
+  CHECK(build_policy(evidence_with("clone", {{0x11}}), {}).find("clone")->risk == sys::Risk::medium);
+}
+
+TEST_CASE("benign values join the filter, labelled; systemd stubs clone3 through RestrictNamespaces") {
+  ev::Evidence ev = evidence_with("fcntl", {{1}});  // F_GETFD only
+  Policy pol = build_policy(ev, {});
+  const PolicyEntry* f = pol.find("fcntl");
+  CHECK(f->has(Origin::benign));
+  Evaluator eval(to_profile(pol), {.strict = true, .host = Arch::x86_64, .caps = {}});
+  CHECK(*eval.evaluate(Arch::x86_64, "fcntl", Args{1, 4, 0x800}) == kAllow);  // F_SETFL O_NONBLOCK
+  CHECK(*eval.evaluate(Arch::x86_64, "fcntl", Args{1, 1031}) != kAllow);      // F_SETPIPE_SZ
+  std::vector<std::string> notes;
+  std::string unit = emit(pol, {.format = OutputFormat::systemd, .name = "t", .nspace = ""}, notes);
+  CHECK(unit.find(" clone3 ") != std::string::npos);
+  CHECK(unit.find("\nRestrictNamespaces=yes\n") != std::string::npos);
 }
