@@ -126,7 +126,12 @@ void check_profile(const Profile& p, const std::vector<sys::Arch>& arches, std::
                                  "generated profile");
     for (const auto& s : c.skipped)
       if (seen.insert(s).second) notes.push_back(s);
-    (void)export_bpf(c.ctx.get());
+    // The kernel refuses a classic BPF program over BPF_MAXINSNS (4,096) instructions.
+    size_t insns = export_bpf(c.ctx.get()).size() / 8;
+    if (insns > 4096)
+      throw Error(fmt::format("the profile compiles to {} BPF instructions on {}, more than the kernel's 4096: "
+                              "lower the tuple limit or use fewer argument filters",
+                              insns, sys::arch_name(a)));
   }
 }
 
