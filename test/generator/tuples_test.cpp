@@ -13,6 +13,7 @@
 #include "evidence/evidence.h"
 #include "generator/compile.h"
 #include "generator/emit.h"
+#include "generator/lint.h"
 #include "generator/policy.h"
 #include "generator/profile.h"
 #include "generator/review.h"
@@ -249,4 +250,14 @@ TEST_CASE("benign values join the filter, labelled; systemd stubs clone3 through
   std::string unit = emit(pol, {.format = OutputFormat::systemd, .name = "t", .nspace = ""}, notes);
   CHECK(unit.find(" clone3 ") != std::string::npos);
   CHECK(unit.find("\nRestrictNamespaces=yes\n") != std::string::npos);
+}
+
+TEST_CASE("lint shows a labelled widening of a generated Docker profile") {
+  Policy pol = build_policy(evidence_with("socket", {{2, 1, 0}, {10, 2, 0}}, {}, false), {});
+  std::vector<std::string> notes;
+  Profile p = parse_profile_text(emit(pol, {.format = OutputFormat::docker, .name = "t", .nspace = ""}, notes), "p");
+  auto findings = lint_profile(p);
+  CHECK(std::count_if(findings.begin(), findings.end(), [](const Finding& f) {
+          return f.message.find("socket is widened: the evidence holds no argument tuples") == 0;
+        }) == 1);
 }
