@@ -40,6 +40,41 @@ std::set<std::string> Evidence::arch_names() const {
   return arches;
 }
 
+std::vector<size_t> tuple_args(const sys::SyscallInfo& info) {
+  std::vector<size_t> out;
+  for (size_t i = 0; i < info.args.size(); ++i) {
+    const sys::ArgInfo& a = info.args[i];
+    if ((a.use == sys::ArgUse::eq || a.use == sys::ArgUse::mask) && !sys::is_string_kind(a.kind)) out.push_back(i);
+  }
+  return out;
+}
+
+std::string tuple_key(const sys::SyscallInfo& info, const std::vector<uint64_t>& values) {
+  std::vector<size_t> idx = tuple_args(info);
+  std::string out;
+  for (size_t i = 0; i < idx.size() && i < values.size(); ++i)
+    out += fmt::format("{}{}=0x{:x}", i ? "," : "", info.args[idx[i]].name, values[i]);
+  return out;
+}
+
+std::optional<std::vector<uint64_t>> parse_tuple(const sys::SyscallInfo& info, const std::string& key) {
+  std::vector<size_t> idx = tuple_args(info);
+  std::vector<uint64_t> out;
+  size_t pos = 0;
+  for (size_t i = 0; i < idx.size(); ++i) {
+    size_t end = key.find(',', pos);
+    std::string part = key.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
+    size_t eq = part.find('=');
+    if (eq == std::string::npos || part.substr(0, eq) != info.args[idx[i]].name) return std::nullopt;
+    auto v = sys::parse_value("", part.substr(eq + 1));
+    if (!v) return std::nullopt;
+    out.push_back(*v);
+    if ((end == std::string::npos) != (i + 1 == idx.size())) return std::nullopt;
+    pos = end + 1;
+  }
+  return out;
+}
+
 void merge_stats(SyscallStats& into, const SyscallStats& from) {
   // One call site per syscall: a recording without --stacks never hides one that has it, and
   // of two the smaller is kept, so the result is the same in any order and grouping (times
@@ -55,6 +90,7 @@ void merge_stats(SyscallStats& into, const SyscallStats& from) {
   into.count += from.count;
   for (const auto& [arg, values] : from.args)
     for (const auto& [v, n] : values) into.args[arg][v] += n;
+  for (const auto& [t, n] : from.tuples) into.tuples[t] += n;
   for (const auto& [e, n] : from.errors) into.errors[e] += n;
 }
 
@@ -85,6 +121,7 @@ double round_time(double t) { return std::round(t * 1e6) / 1e6; }
 json stats_json(const SyscallStats& s) {
   json j = {{"count", s.count}, {"first", round_time(s.first)}, {"last", round_time(s.last)}};
   if (!s.args.empty()) j["args"] = s.args;
+  if (!s.tuples.empty()) j["tuples"] = s.tuples;
   if (!s.errors.empty()) j["errors"] = s.errors;
   if (!s.stack.empty()) j["stack"] = s.stack;
   return j;
@@ -138,6 +175,17 @@ SyscallStats read_stats(const JsonAt& j, const std::string& syscall) {
                                       name, syscall));
         s.args[name][v] = vals.at(v).u64();
       }
+    }
+  }
+  if (j.has("tuples")) {
+    JsonAt tuples = j.at("tuples");
+    const sys::SyscallInfo* info = sys::find(syscall);
+    for (const auto& [key, _] : tuples.object().items()) {
+      if (!info || !parse_tuple(*info, key))
+        tuples.at(key).fail(fmt::format("\"{}\" is not a tuple of {}: the key names each filtered number argument "
+                                        "in call order with its hex value (\"{}\")",
+                                        key, syscall, info ? tuple_key(*info, std::vector<uint64_t>(6, 0)) : "?"));
+      s.tuples[key] = tuples.at(key).u64();
     }
   }
   if (j.has("errors")) {

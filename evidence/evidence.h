@@ -4,12 +4,17 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
+
+namespace syscribe::sys {
+struct SyscallInfo;
+}
 
 namespace syscribe::ev {
 
@@ -23,6 +28,11 @@ struct SyscallStats {
   double last = 0;
   // Argument name -> value -> count. Numbers are written "0x1a"; strings as they are.
   std::map<std::string, std::map<std::string, uint64_t>> args;
+  // The combinations the filterable number arguments (tuple_args) came in, for syscalls
+  // with two or more of them: "domain=0x2,type=0x1,protocol=0x0" -> count. A profile allows
+  // these tuples, not the cross product of `args`. Absent in evidence written before tuples
+  // were recorded.
+  std::map<std::string, uint64_t> tuples;
   // Error results seen ("ENOENT" -> count); only recorded with record --results.
   std::map<std::string, uint64_t> errors;
   // Where the first call came from (record --stacks, high-risk syscalls only): frames
@@ -89,6 +99,15 @@ struct Evidence {
   // Arch names that hold at least one syscall.
   std::set<std::string> arch_names() const;
 };
+
+// The arguments whose values make up a tuple key, in call order: number arguments the
+// profile filters on (eq, mask). Tuples are recorded only when there are two or more.
+std::vector<size_t> tuple_args(const sys::SyscallInfo& info);
+// "domain=0x2,type=0x1" for `values` (one per tuple_args entry, same order).
+std::string tuple_key(const sys::SyscallInfo& info, const std::vector<uint64_t>& values);
+// The values of a tuple key, one per tuple_args entry; nullopt when the key names other
+// arguments, in another order, or a value is no number.
+std::optional<std::vector<uint64_t>> parse_tuple(const sys::SyscallInfo& info, const std::string& key);
 
 // Adds `from` into `into`: a union with summed counts. Associative and commutative.
 void merge_into(Evidence& into, const Evidence& from);

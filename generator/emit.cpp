@@ -48,14 +48,50 @@ std::string systemd_dropin(const Policy& pol, const EmitOptions& opts, std::vect
   }
   std::vector<std::string> allowed;
   std::vector<std::string> unfiltered;
+  // The namespace flags clone, unshare and setns may use; all of them when one is unfiltered.
+  uint64_t ns_bits = 0;
+  bool clone3_stub = false;
   for (const auto& e : pol.entries) {
+    if (e.syscall == "clone3" && e.action == "SCMP_ACT_ERRNO" && e.errno_ret == 38u) clone3_stub = true;
     if (e.action != "SCMP_ACT_ALLOW") continue;
     allowed.push_back(e.syscall);
     for (const auto& f : e.filters)
       unfiltered.push_back(fmt::format("{}: {}", e.syscall, filter_text(e.syscall, f)));
+    if (e.syscall == "clone" || e.syscall == "unshare" || e.syscall == "setns") {
+      auto it = std::find_if(e.filters.begin(), e.filters.end(), [](const ArgFilter& f) { return f.index == 0 || f.arg == "nstype"; });
+      if (it == e.filters.end()) {
+        ns_bits = ~0ull;
+      } else {
+        for (uint64_t v : it->values) ns_bits |= v;
+      }
+    }
+  }
+  if (clone3_stub) {
+    // An allow list cannot give one syscall its own errno (systemd ignores ":ERRNO" there,
+    // and clone3 would get SystemCallErrorNumber=, which glibc does not fall back from).
+    // systemd's RestrictNamespaces= filter answers clone3 with ENOSYS whenever it restricts
+    // anything, and the kernel returns the stricter of two filters' answers: so clone3 is
+    // allowed here and RestrictNamespaces= stubs it (and checks clone's namespace flags).
+    allowed.push_back("clone3");
+    std::sort(allowed.begin(), allowed.end());
   }
   out += fmt::format("SystemCallFilter={}\n", fmt::join(allowed, " "));
-  out += "# clone3 is not in the allow list: its flags cannot be checked by seccomp.\n";
+  if (clone3_stub) {
+    constexpr std::pair<uint64_t, std::string_view> kNamespaces[] = {
+        {0x02000000, "cgroup"}, {0x08000000, "ipc"}, {0x40000000, "net"}, {0x00020000, "mnt"},
+        {0x20000000, "pid"},    {0x10000000, "user"}, {0x04000000, "uts"}};
+    std::vector<std::string> types;
+    for (const auto& [bit, name] : kNamespaces)
+      if (ns_bits & bit) types.emplace_back(name);
+    if (types.size() == std::size(kNamespaces)) {
+      notes.push_back("systemd: clone, unshare or setns is allowed with every namespace flag, so "
+                      "RestrictNamespaces= restricts nothing and clone3 gets SystemCallErrorNumber=");
+      out += "# clone3: every namespace type is allowed, so RestrictNamespaces= cannot stub clone3.\n";
+    } else {
+      out += "# clone3 gets ENOSYS from RestrictNamespaces= (glibc then falls back to clone, whose flags it checks).\n";
+      out += fmt::format("RestrictNamespaces={}\n", types.empty() ? "yes" : fmt::format("{}", fmt::join(types, " ")));
+    }
+  }
   if (!unfiltered.empty()) {
     out += "# SystemCallFilter= cannot filter arguments; these are allowed with any arguments here:\n";
     for (const auto& u : unfiltered) out += fmt::format("#   {}\n", u);
@@ -90,12 +126,33 @@ void check_profile(const Profile& p, const std::vector<sys::Arch>& arches, std::
                                  "generated profile");
     for (const auto& s : c.skipped)
       if (seen.insert(s).second) notes.push_back(s);
-    (void)export_bpf(c.ctx.get());
+    // The kernel refuses a classic BPF program over BPF_MAXINSNS (4,096) instructions.
+    size_t insns = export_bpf(c.ctx.get()).size() / 8;
+    if (insns > 4096)
+      throw Error(fmt::format("the profile compiles to {} BPF instructions on {}, more than the kernel's 4096: "
+                              "lower the tuple limit or use fewer argument filters",
+                              insns, sys::arch_name(a)));
   }
 }
 
 std::string emit(const Policy& pol, const EmitOptions& opts, std::vector<std::string>& notes) {
   Profile p = to_profile(pol);
+  // Only Docker's dialect (includes.arches) and one-family BPF can scope a translation to
+  // the arches that need it; elsewhere the rule holds on every listed arch: a widening.
+  if (opts.format == OutputFormat::oci || opts.format == OutputFormat::spo || opts.format == OutputFormat::systemd)
+    for (const auto& e : pol.entries) {
+      if (e.scope.empty()) continue;
+      std::vector<std::string> others;
+      for (sys::Arch a : pol.arches)
+        if (!e.scope.count(std::string(sys::arch_name(a))) && sys::find(e.syscall)->exists_on(a))
+          others.emplace_back(sys::arch_name(a));
+      if (!others.empty())
+        notes.push_back(fmt::format("widened: {} is a translation for {} only, but a {} profile cannot scope a rule "
+                                    "to an arch: it is allowed on {} too (--format docker scopes it with "
+                                    "includes.arches, or generate one profile per arch)",
+                                    e.syscall, fmt::join(e.scope, ", "), kFormatNames[static_cast<size_t>(opts.format)],
+                                    fmt::join(others, ", ")));
+    }
   p.name = opts.name;
   p.nspace = opts.nspace;
   check_profile(p, pol.arches, notes);

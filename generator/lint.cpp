@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <map>
+#include <set>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -64,6 +65,7 @@ std::vector<Finding> lint_profile(const Profile& p, const LintOptions& opts) {
   // Rules.
   std::map<std::string, std::vector<std::string>> unconditional;  // name -> where
   bool clone3_rule = false;
+  std::set<std::string> widened;
   for (size_t i = 0; i < p.syscalls.size(); ++i) {
     const Rule& r = p.syscalls[i];
     std::string rp = fmt::format("$.syscalls[{}]", i);
@@ -72,6 +74,13 @@ std::vector<Finding> lint_profile(const Profile& p, const LintOptions& opts) {
       out.push_back({rp + ".action", fmt::format("action {} equals the default: runc skips this rule",
                                                  describe_action(*v))});
     bool allows = v && (*v == 0x7fff0000u || *v == 0x7ffc0000u);
+    // A generator's labelled widening (its comment says "widened: WHY"), once per syscall.
+    if (allows && !r.names.empty()) {
+      std::string why = stated_reason(p, r, r.names.front());
+      auto at = why.find("widened: ");
+      if (at != std::string::npos && widened.insert(r.names.front()).second)
+        out.push_back({rp, fmt::format("{} is widened: {}", r.names.front(), why.substr(at + 9))});
+    }
     unsigned seen = 0;
     bool repeated = false;
     for (const auto& c : r.args) {

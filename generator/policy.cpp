@@ -27,13 +27,14 @@ struct Aggregate {
 
 struct TailRow {
   std::string runtime, syscall, note;
+  std::string args;  // "option=PR_SET_KEEPCAPS,PR_CAP_AMBIENT;..." or empty: not measured
 };
 
 std::vector<TailRow> tail_rows(const std::string& tsv) {
   std::vector<TailRow> rows;
-  // runtime, syscall, note
-  for (auto& cells : tsv_rows(tsv.empty() ? std::string_view(kRuntimeTailsTsv) : std::string_view(tsv), 3)) {
-    rows.push_back({std::move(cells[0]), std::move(cells[1]), std::move(cells[2])});
+  // runtime, syscall, note, args
+  for (auto& cells : tsv_rows(tsv.empty() ? std::string_view(kRuntimeTailsTsv) : std::string_view(tsv), 4)) {
+    rows.push_back({std::move(cells[0]), std::move(cells[1]), std::move(cells[2]), std::move(cells[3])});
   }
   return rows;
 }
@@ -78,6 +79,182 @@ std::vector<ArgFilter> filters_from(const sys::SyscallInfo& info, const ev::Sysc
   return out;
 }
 
+// The observed combinations of `filters`' values, from the evidence's tuples, sorted and
+// distinct; nullopt when the evidence holds no tuple for some of the calls (it was recorded
+// before tuples were kept, or merged with such a recording).
+std::optional<std::vector<std::vector<uint64_t>>> tuples_from(const sys::SyscallInfo& info,
+                                                              const ev::SyscallStats& st,
+                                                              const std::vector<ArgFilter>& filters) {
+  std::vector<size_t> targs = ev::tuple_args(info);
+  std::vector<size_t> pos;
+  for (const auto& f : filters) {
+    auto it = std::find(targs.begin(), targs.end(), f.index);
+    if (it == targs.end()) return std::nullopt;
+    pos.push_back(static_cast<size_t>(it - targs.begin()));
+  }
+  std::set<std::vector<uint64_t>> out;
+  uint64_t calls = 0;
+  for (const auto& [key, n] : st.tuples) {
+    auto t = ev::parse_tuple(info, key);
+    if (!t) continue;  // the reader refuses malformed keys
+    std::vector<uint64_t> v;
+    for (size_t i = 0; i < filters.size(); ++i) v.push_back((*t)[pos[i]] & filters[i].mask);
+    out.insert(std::move(v));
+    calls += n;
+  }
+  if (calls < st.count) return std::nullopt;
+  return std::vector<std::vector<uint64_t>>(out.begin(), out.end());
+}
+
+// Every combination of the filters' values: the widening used when no tuples were recorded.
+std::vector<std::vector<uint64_t>> cross_product(const std::vector<ArgFilter>& filters) {
+  std::vector<std::vector<uint64_t>> out{{}};
+  for (const auto& f : filters) {
+    std::vector<std::vector<uint64_t>> next;
+    for (const auto& t : out)
+      for (uint64_t v : f.values) {
+        next.push_back(t);
+        next.back().push_back(v);
+      }
+    out = std::move(next);
+  }
+  return out;
+}
+
+// Drops filter `k` from an entry: its values leave every tuple, and tuples that become
+// equal merge. The filter's argument is then allowed with any value.
+void drop_filter(PolicyEntry& e, size_t k) {
+  e.filters.erase(e.filters.begin() + static_cast<std::ptrdiff_t>(k));
+  std::set<std::vector<uint64_t>> out;
+  for (auto& t : e.tuples) {
+    t.erase(t.begin() + static_cast<std::ptrdiff_t>(k));
+    out.insert(std::move(t));
+  }
+  e.tuples.assign(out.begin(), out.end());
+  if (e.filters.empty()) e.tuples.clear();
+}
+
+// With one filter, its values are the tuples.
+void single_filter_tuples(PolicyEntry& e) {
+  if (e.filters.size() != 1) return;
+  e.tuples.clear();
+  for (uint64_t v : e.filters[0].values) e.tuples.push_back({v});
+}
+
+// The filter an equivalent `q` gets for `src` (fork -> clone, open -> openat): the source's
+// filters on arguments of the same name and use, with its tuples carried over; a masked
+// argument of `q` the source has no filter on allows only "none of the mask's bits" (fork is
+// a clone without namespace flags).
+void translated_filter(const PolicyEntry& src, const sys::SyscallInfo& q, std::vector<ArgFilter>& filters,
+                       std::vector<std::vector<uint64_t>>& tuples) {
+  std::vector<size_t> kept;  // positions in src.filters, in q's argument order
+  for (size_t i = 0; i < q.args.size(); ++i) {
+    const sys::ArgInfo& a = q.args[i];
+    if (a.use != sys::ArgUse::eq && a.use != sys::ArgUse::mask) continue;
+    auto it = std::find_if(src.filters.begin(), src.filters.end(),
+                           [&](const ArgFilter& f) { return f.arg == a.name && f.use == a.use; });
+    if (it != src.filters.end()) {
+      kept.push_back(static_cast<size_t>(it - src.filters.begin()));
+      filters.push_back(*it);
+      filters.back().index = static_cast<unsigned>(i);
+    } else if (a.use == sys::ArgUse::mask) {
+      kept.push_back(SIZE_MAX);
+      filters.push_back({std::string(a.name), static_cast<unsigned>(i), a.use, a.mask, {0}, {value_name(a, 0)}});
+    }
+  }
+  std::set<std::vector<uint64_t>> out;
+  std::vector<std::vector<uint64_t>> from = src.tuples;
+  if (from.empty()) from.push_back({});
+  for (const auto& t : from) {
+    std::vector<uint64_t> v;
+    for (size_t k : kept) v.push_back(k == SIZE_MAX ? 0 : t[k]);
+    out.insert(std::move(v));
+  }
+  if (!filters.empty()) tuples.assign(out.begin(), out.end());
+}
+
+// Adds another source's filter to an entry added without evidence (two translations to one
+// equivalent): the tuples join when both filter the same arguments; otherwise the entry
+// can only be left unfiltered, which is said.
+void merge_filter(PolicyEntry& t, const std::vector<ArgFilter>& filters, const std::vector<std::vector<uint64_t>>& tuples,
+                  std::vector<std::string>& warnings) {
+  bool same = filters.size() == t.filters.size() &&
+              std::equal(filters.begin(), filters.end(), t.filters.begin(),
+                         [](const ArgFilter& a, const ArgFilter& b) { return a.index == b.index && a.mask == b.mask; });
+  if (!same) {
+    warnings.push_back(fmt::format("{}: widened: its sources filter different arguments: allowed with any arguments",
+                                   t.syscall));
+    t.sources.push_back({Origin::widened, "its sources filter different arguments: any arguments"});
+    t.filters.clear();
+    t.tuples.clear();
+    return;
+  }
+  std::set<std::vector<uint64_t>> all(t.tuples.begin(), t.tuples.end());
+  all.insert(tuples.begin(), tuples.end());
+  t.tuples.assign(all.begin(), all.end());
+  for (size_t i = 0; i < filters.size(); ++i) {
+    std::set<uint64_t> vals(t.filters[i].values.begin(), t.filters[i].values.end());
+    vals.insert(filters[i].values.begin(), filters[i].values.end());
+    t.filters[i].values.assign(vals.begin(), vals.end());
+  }
+}
+
+// The observed values the tables mark dangerous, for people ("flags CLONE_NEWUTS"); empty
+// when there are none.
+std::string dangerous_values(const sys::SyscallInfo& info, const ev::SyscallStats& st) {
+  std::vector<std::string> out;
+  for (const auto& a : info.args) {
+    if (a.danger.empty()) continue;
+    auto it = st.args.find(std::string(a.name));
+    if (it == st.args.end()) continue;
+    std::set<uint64_t> hits;
+    for (const auto& [text, _] : it->second) {
+      auto v = sys::parse_value("", text);
+      if (!v || !a.is_dangerous(*v)) continue;
+      uint64_t bits = 0;
+      for (uint64_t d : a.danger) bits |= d;
+      hits.insert(a.use == sys::ArgUse::mask ? *v & bits : *v);
+    }
+    for (uint64_t v : hits) out.push_back(fmt::format("{} {}", a.name, value_name(a, v)));
+  }
+  return fmt::format("{}", fmt::join(out, ", "));
+}
+
+// The benign values pass: values syscalls-tables marks as always safe join the filter of an
+// allowed syscall that filters on their argument (fcntl's F_SETFL though only F_GETFD was
+// recorded), labelled with what they added.
+void add_benign(PolicyEntry& e, const sys::SyscallInfo& info) {
+  if (e.action != "SCMP_ACT_ALLOW" || e.filters.size() != 1) return;
+  ArgFilter& f = e.filters[0];
+  const sys::ArgInfo& a = info.args[f.index];
+  std::vector<std::string> added;
+  for (uint64_t v : a.benign) {
+    uint64_t m = v & f.mask;
+    if (std::binary_search(f.values.begin(), f.values.end(), m)) continue;
+    f.values.insert(std::upper_bound(f.values.begin(), f.values.end(), m), m);
+    added.push_back(value_name(a, m));
+  }
+  if (!added.empty())
+    e.sources.push_back({Origin::benign, fmt::format("{} {} added: syscalls-tables marks them safe whenever {} is "
+                                                     "allowed",
+                                                     f.arg, fmt::join(added, ", "), e.syscall)});
+}
+
+// The limits pass: a syscall with more distinct tuples than `limit` loses the filter on the
+// argument with the most distinct values until it fits, each step labelled and warned about.
+void limit_tuples(PolicyEntry& e, size_t limit, std::vector<std::string>& warnings) {
+  while (e.tuples.size() > limit && !e.filters.empty()) {
+    size_t k = 0;
+    for (size_t i = 1; i < e.filters.size(); ++i)
+      if (e.filters[i].values.size() > e.filters[k].values.size()) k = i;
+    std::string why = fmt::format("{} argument tuples, more than the limit of {} rules per syscall: any {} allowed",
+                                  e.tuples.size(), limit, e.filters[k].arg);
+    warnings.push_back(fmt::format("{}: widened: {}", e.syscall, why));
+    e.sources.push_back({Origin::widened, why});
+    drop_filter(e, k);
+  }
+}
+
 // The filters a syscall gets when it is added without evidence of its arguments (the clone
 // fallback): masked arguments allow only "none of the mask's bits"; others stay open.
 std::vector<ArgFilter> closed_mask_filters(const sys::SyscallInfo& info) {
@@ -107,6 +284,8 @@ std::string_view origin_name(Origin o) {
     case Origin::fallback: return "fallback";
     case Origin::clone3_stub: return "clone3 stub";
     case Origin::known: return "known";
+    case Origin::benign: return "benign values";
+    case Origin::widened: return "widened";
   }
   return "?";
 }
@@ -133,6 +312,40 @@ std::map<std::string, std::string> runtime_tail(const std::string& runtime, cons
   for (const auto& r : tail_rows(tsv))
     if (r.runtime == runtime) out[r.syscall] = r.note;
   return out;
+}
+
+std::optional<std::pair<std::vector<ArgFilter>, std::vector<std::vector<uint64_t>>>> tail_filter(
+    const sys::SyscallInfo& info, const std::string& args, const std::string& where) {
+  if (args.empty() || args == "-") return std::nullopt;
+  std::vector<ArgFilter> filters;
+  size_t pos = 0;
+  while (pos <= args.size()) {
+    size_t end = args.find(';', pos);
+    std::string part = args.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
+    pos = end == std::string::npos ? args.size() + 1 : end + 1;
+    size_t eq = part.find('=');
+    int idx = eq == std::string::npos ? -1 : info.arg_index(part.substr(0, eq));
+    if (idx < 0) throw Error(fmt::format("{}: \"{}\": expected ARG=VALUE,... with an argument of {}", where, part, info.name));
+    const sys::ArgInfo& a = info.args[static_cast<size_t>(idx)];
+    if (a.use != sys::ArgUse::eq && a.use != sys::ArgUse::mask)
+      throw Error(fmt::format("{}: {} of {} is not filtered", where, a.name, info.name));
+    ArgFilter f{std::string(a.name), static_cast<unsigned>(idx), a.use,
+                a.use == sys::ArgUse::mask ? a.mask : (a.is32 ? 0xffffffffull : ~0ull), {}, {}};
+    std::set<uint64_t> values;
+    std::string list = part.substr(eq + 1);
+    for (size_t p = 0; p <= list.size();) {
+      size_t c = list.find(',', p);
+      std::string v = list.substr(p, c == std::string::npos ? std::string::npos : c - p);
+      p = c == std::string::npos ? list.size() + 1 : c + 1;
+      auto n = sys::parse_value(a.xlat, v);
+      if (!n) throw Error(fmt::format("{}: \"{}\" is no value of {} of {}", where, v, a.name, info.name));
+      values.insert(*n & f.mask);
+    }
+    f.values.assign(values.begin(), values.end());
+    filters.push_back(std::move(f));
+  }
+  std::sort(filters.begin(), filters.end(), [](const ArgFilter& x, const ArgFilter& y) { return x.index < y.index; });
+  return std::make_pair(filters, cross_product(filters));
 }
 
 std::string resolve_process(const std::string& name) {
@@ -258,11 +471,34 @@ Policy build_policy(const ev::Evidence& ev, const PolicyOptions& opts) {
         e.arg_values[arg][shown] += n;
       }
     }
-    if (opts.arg_filters) e.filters = filters_from(*info, a.stats, pol.warnings);
     std::string who = e.processes.empty() ? "" : e.processes.front().exe;
     if (e.processes.size() > 1) who += fmt::format(" and {} more", e.processes.size() - 1);
     add_source(e, Origin::observed,
                fmt::format("{} by {} ({})", calls_text(e.count), who, fmt::join(e.phases, ", ")));
+    e.danger = dangerous_values(*info, a.stats);
+    if (opts.arg_filters) {
+      e.filters = filters_from(*info, a.stats, pol.warnings);
+      if (e.filters.size() > 1) {
+        // Without tuples the cross product is exact while at most one argument varies.
+        size_t varying = 0;
+        for (const auto& f : e.filters) varying += f.values.size() > 1;
+        if (auto t = tuples_from(*info, a.stats, e.filters)) {
+          e.tuples = std::move(*t);
+        } else if (varying <= 1) {
+          e.tuples = cross_product(e.filters);
+        } else {
+          e.tuples = cross_product(e.filters);
+          std::vector<std::string> args;
+          for (const auto& f : e.filters) args.push_back(f.arg);
+          std::string why = fmt::format("the evidence holds no argument tuples for some calls (recorded before "
+                                        "syscribe kept them): every combination of the observed {} is allowed",
+                                        fmt::join(args, ", "));
+          add_source(e, Origin::widened, why);
+          pol.warnings.push_back(fmt::format("{}: widened: {}", name, why));
+        }
+      }
+      single_filter_tuples(e);
+    }
   }
 
   // An incremental recording did not stop on syscalls it already knew: they stay allowed.
@@ -270,7 +506,10 @@ Policy build_policy(const ev::Evidence& ev, const PolicyOptions& opts) {
     for (const auto& name : r.known) {
       if (name == "clone3" || !sys::find(name) || (entries.count(name) && entries[name].has(Origin::known))) continue;
       PolicyEntry& e = entry(name);
-      if (!e.has(Origin::observed)) e.filters.clear();  // known calls are never argument-sensitive
+      if (!e.has(Origin::observed)) {  // known calls are never argument-sensitive
+        e.filters.clear();
+        e.tuples.clear();
+      }
       add_source(e, Origin::known, "allowed without recording by an incremental recording (--known)");
     }
 
@@ -282,6 +521,7 @@ Policy build_policy(const ev::Evidence& ev, const PolicyOptions& opts) {
     e.action = "SCMP_ACT_ERRNO";
     e.errno_ret = ENOSYS;
     e.filters.clear();
+    e.tuples.clear();
     add_source(e, Origin::clone3_stub,
                clone3_seen ? "observed but not accepted: returns ENOSYS so glibc falls back to clone, whose flags "
                              "seccomp can check"
@@ -312,23 +552,42 @@ Policy build_policy(const ev::Evidence& ev, const PolicyOptions& opts) {
       continue;
     PolicyEntry& e = entry(std::string(n));
     add_source(e, Origin::essential, "no process can live without it");
-    if (!e.has(Origin::observed)) e.filters.clear();
+    if (!e.has(Origin::observed)) {
+      e.filters.clear();
+      e.tuples.clear();
+    }
   }
 
-  // The runtime tail: allowed without argument filters (their arguments are not measured).
+  // The runtime tail: each row's measured argument values join the entry's filter; a row
+  // without them (or with other arguments than the workload's filter) widens, labelled.
   if (opts.runtime != "none") {
-    for (const auto& [name, note] : runtime_tail(opts.runtime, opts.runtime_tails)) {
-      if (!sys::find(name)) {
+    for (const auto& row : tail_rows(opts.runtime_tails)) {
+      if (row.runtime != opts.runtime) continue;
+      const std::string& name = row.syscall;
+      const sys::SyscallInfo* info = sys::find(name);
+      if (!info) {
         pol.warnings.push_back(fmt::format("runtime-tails.tsv: unknown syscall {} for {}", name, opts.runtime));
         continue;
       }
+      bool is_new = !entries.count(name);
       PolicyEntry& e = entry(name);
-      if (!e.filters.empty())
-        pol.warnings.push_back(fmt::format("{}: the {} tail needs it with arguments that were not measured: its "
-                                           "argument filter is dropped",
-                                           name, opts.runtime));
-      e.filters.clear();
-      add_source(e, Origin::runtime_tail, fmt::format("{}: {}", opts.runtime, note.empty() ? "measured" : note));
+      add_source(e, Origin::runtime_tail, fmt::format("{}: {}", opts.runtime, row.note.empty() ? "measured" : row.note));
+      auto tail = opts.arg_filters ? tail_filter(*info, row.args, fmt::format("runtime-tails.tsv: {} {}", opts.runtime, name))
+                                   : std::nullopt;
+      if (tail && (is_new || !e.filters.empty())) {
+        if (is_new) {
+          e.filters = std::move(tail->first);
+          e.tuples = std::move(tail->second);
+        } else {
+          merge_filter(e, tail->first, tail->second, pol.warnings);
+        }
+      } else if (!tail && !ev::tuple_args(*info).empty() && opts.arg_filters && (is_new || !e.filters.empty())) {
+        std::string why = fmt::format("the {} tail's arguments are not measured: any arguments allowed", opts.runtime);
+        pol.warnings.push_back(fmt::format("{}: widened: {}", name, why));
+        add_source(e, Origin::widened, why);
+        e.filters.clear();
+        e.tuples.clear();
+      }
     }
   }
 
@@ -358,17 +617,19 @@ Policy build_policy(const ev::Evidence& ev, const PolicyOptions& opts) {
         placed = true;
         bool is_new = !entries.count(std::string(eqn));
         PolicyEntry& t = entry(std::string(eqn));
-        add_source(t, Origin::translation, fmt::format("{} lacks {}", sys::arch_name(target), name));
+        add_source(t, Origin::translation,
+                   fmt::format("{} lacks {}: allowed as {} on {} only", sys::arch_name(target), name, eqn,
+                               sys::arch_name(target)));
+        if (t.has(Origin::observed)) continue;  // the workload's own filter stands
+        t.scope.insert(std::string(sys::arch_name(target)));
+        std::vector<ArgFilter> filters;
+        std::vector<std::vector<uint64_t>> tuples;
+        if (opts.arg_filters) translated_filter(entries[name], *q, filters, tuples);
         if (is_new) {
-          for (const auto& f : entries[name].filters) {
-            int idx = q->arg_index(f.arg);
-            if (idx < 0 || q->args[static_cast<size_t>(idx)].use != f.use) continue;
-            ArgFilter g = f;
-            g.index = static_cast<unsigned>(idx);
-            t.filters.push_back(g);
-          }
-        } else if (!t.has(Origin::observed)) {
-          t.filters.clear();
+          t.filters = std::move(filters);
+          t.tuples = std::move(tuples);
+        } else if (!t.filters.empty()) {
+          merge_filter(t, filters, tuples, pol.warnings);
         }
       }
       if (!placed)
@@ -383,16 +644,25 @@ Policy build_policy(const ev::Evidence& ev, const PolicyOptions& opts) {
     e.category = s->category;
     e.risk = s->risk;
     e.reason = s->reason;
-    for (sys::Arch a : pol.arches)
-      if (s->exists_on(a)) e.arches.insert(std::string(sys::arch_name(a)));
-    size_t product = 1;
-    for (const auto& f : e.filters) product *= f.values.size();
-    while (product > opts.max_rules_per_syscall && !e.filters.empty()) {
-      pol.warnings.push_back(fmt::format("{}: too many value combinations: the filter on {} is dropped", name,
-                                         e.filters.back().arg));
-      product /= e.filters.back().values.size();
-      e.filters.pop_back();
+    if (!e.danger.empty()) {
+      e.risk = std::max(e.risk, sys::Risk::high);
+      e.reason = fmt::format("observed with {}, which syscalls-tables marks dangerous; {}", e.danger, s->reason);
     }
+    add_benign(e, *s);
+    // Only a translation scopes a rule to the arches that need it; any other reason to
+    // allow the call holds everywhere.
+    if (e.has(Origin::observed) || e.has(Origin::essential) || e.has(Origin::runtime_tail) || e.has(Origin::known) ||
+        e.has(Origin::fallback) || e.action != "SCMP_ACT_ALLOW")
+      e.scope.clear();
+    for (sys::Arch a : pol.arches)
+      if (s->exists_on(a) && (e.scope.empty() || e.scope.count(std::string(sys::arch_name(a)))))
+        e.arches.insert(std::string(sys::arch_name(a)));
+    for (auto& f : e.filters) {
+      f.names.clear();
+      for (uint64_t v : f.values) f.names.push_back(value_name(s->args[f.index], v));
+    }
+    single_filter_tuples(e);
+    limit_tuples(e, opts.max_rules_per_syscall, pol.warnings);
     if (std::find(pol.arches.begin(), pol.arches.end(), sys::Arch::s390x) != pol.arches.end() && name == "clone" &&
         !e.filters.empty())
       pol.warnings.push_back("clone on s390x takes flags as its second argument: the clone filter does not hold there");
@@ -452,32 +722,32 @@ Profile to_profile(const Policy& pol) {
     base.errno_ret = e.errno_ret;
     base.comment = describe_sources(e);
     if (e.filters.empty()) {
+      if (!e.scope.empty()) {
+        std::set<std::string> go;
+        for (const auto& a : e.scope) go.insert(std::string(sys::go_arch_name(native_of(*sys::parse_arch(a)))));
+        base.includes.arches.assign(go.begin(), go.end());
+      }
       p.syscalls.push_back(base);
       continue;
     }
-    // One rule per combination of allowed values: conditions on different indexes AND; a
-    // repeated index would make runc OR every condition of the rule.
-    std::vector<size_t> pick(e.filters.size(), 0);
-    bool more = true;
-    while (more) {
+    if (!e.scope.empty()) {
+      // Docker's includes.arches names the host's Go arch: the native of each scoped arch.
+      std::set<std::string> go;
+      for (const auto& a : e.scope) go.insert(std::string(sys::go_arch_name(native_of(*sys::parse_arch(a)))));
+      base.includes.arches.assign(go.begin(), go.end());
+    }
+    // One rule per allowed tuple: conditions on different indexes AND; a repeated index
+    // would make runc OR every condition of the rule.
+    for (const auto& t : e.tuples) {
       Rule r = base;
       for (size_t i = 0; i < e.filters.size(); ++i) {
         const ArgFilter& f = e.filters[i];
-        uint64_t v = f.values[pick[i]];
         if (f.mask == ~0ull)
-          r.args.push_back({f.index, v, 0, "SCMP_CMP_EQ"});
+          r.args.push_back({f.index, t[i], 0, "SCMP_CMP_EQ"});
         else
-          r.args.push_back({f.index, f.mask, v, "SCMP_CMP_MASKED_EQ"});
+          r.args.push_back({f.index, f.mask, t[i], "SCMP_CMP_MASKED_EQ"});
       }
       p.syscalls.push_back(std::move(r));
-      more = false;
-      for (size_t i = e.filters.size(); i-- > 0;) {  // the next combination, odometer-style
-        if (++pick[i] < e.filters[i].values.size()) {
-          more = true;
-          break;
-        }
-        pick[i] = 0;
-      }
     }
   }
   return p;

@@ -24,6 +24,8 @@ enum class Origin : uint8_t {
   fallback,      // clone, which glibc falls back to when clone3 gets ENOSYS
   clone3_stub,   // the explicit clone3 -> ENOSYS rule
   known,         // skipped by an incremental recording (record --known): known from before
+  benign,        // argument values syscalls-tables marks as always safe when the syscall is allowed
+  widened,       // a filter made wider than the evidence: too many tuples, or none recorded
 };
 std::string_view origin_name(Origin o);
 
@@ -65,8 +67,19 @@ struct PolicyEntry {
   // argument name -> value by name -> count, for every recorded argument.
   std::map<std::string, std::map<std::string, uint64_t>> arg_values;
   std::vector<ArgFilter> filters;  // empty: any arguments
-  // Listed arches on which this syscall exists (libseccomp skips the others).
+  // The allowed combinations, one rule each: a value of every filter, in filters' order
+  // (seccomp ANDs a rule's compares). Empty with filters: every combination of their values
+  // (a labelled widening, or a single filter).
+  std::vector<std::vector<uint64_t>> tuples;
+  // Listed arches on which this syscall exists (libseccomp skips the others) and the rule
+  // applies: those of `scope` when set.
   std::set<std::string> arches;
+  // The arches a translation is for (aarch64 lacks fork: clone there); empty: all listed.
+  // Docker's dialect scopes the rule with includes.arches; flat OCI cannot (a labelled widening).
+  std::set<std::string> scope;
+  // Observed values syscalls-tables marks dangerous ("flags CLONE_NEWUTS"): they raise the
+  // risk to high, so review needs a decision as for unshare.
+  std::string danger;
   // From syscalls-tables.
   std::string category;
   sys::Risk risk = sys::Risk::low;
@@ -85,7 +98,10 @@ struct PolicyOptions {
   std::string runtime = "none";   // runc, crun, none
   bool accept_clone3 = false;     // a review decision accepts clone3
   std::string runtime_tails;      // runtime-tails.tsv text; empty: the built-in copy
-  size_t max_rules_per_syscall = 256;
+  // Distinct argument tuples one syscall may list before its filter is widened (a labelled
+  // step). A 3-compare rule costs libseccomp about 12 BPF instructions per arch, so 64 tuples
+  // stay near 800 of the kernel's 4,096 (BPF_MAXINSNS) even for the worst syscall.
+  size_t max_rules_per_syscall = 64;
 };
 
 struct Policy {
@@ -118,6 +134,12 @@ Policy build_policy(const ev::Evidence& ev, const PolicyOptions& opts);
 // syscall -> note.
 std::map<std::string, std::string> runtime_tail(const std::string& runtime, const std::string& tsv = "");
 std::vector<std::string> known_runtimes(const std::string& tsv = "");
+// The filter a runtime-tails.tsv row's args cell ("option=PR_SET_KEEPCAPS,PR_CAP_AMBIENT",
+// several arguments joined by ';') gives, with its tuples (every combination of the listed
+// values: the cell lists what the runtime was measured to pass); nullopt for an empty cell or
+// "-". Throws Error naming `where` for an argument or value the tables do not know.
+std::optional<std::pair<std::vector<ArgFilter>, std::vector<std::vector<uint64_t>>>> tail_filter(
+    const sys::SyscallInfo& info, const std::string& args, const std::string& where);
 
 // The profile for a policy: one rule per syscall (several when argument filters need more
 // than one combination), sorted by name; Docker comments say where each came from.

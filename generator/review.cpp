@@ -121,6 +121,38 @@ void check_decided_args(const ev::Evidence& ev, const Decision& d, const PolicyE
   }
 }
 
+// The tuples of a call whose argument `arg` a decision rewrote: each observed tuple with
+// that argument replaced by every decided value (and kept as observed where a covering
+// decision leaves the argument alone).
+void rewrite_tuples(ev::SyscallStats& st, const std::string& syscall, const std::string& arg,
+                    const std::vector<const Decision*>& covering) {
+  const sys::SyscallInfo* info = sys::find(syscall);
+  if (!info || st.tuples.empty()) return;
+  std::vector<size_t> idx = ev::tuple_args(*info);
+  auto pos = std::find_if(idx.begin(), idx.end(), [&](size_t i) { return info->args[i].name == arg; });
+  if (pos == idx.end()) return;
+  size_t k = static_cast<size_t>(pos - idx.begin());
+  std::map<std::string, uint64_t> out;
+  for (const auto& [key, n] : st.tuples) {
+    auto t = ev::parse_tuple(*info, key);
+    if (!t) continue;
+    std::set<uint64_t> values;
+    for (const Decision* d : covering) {
+      auto da = std::find_if(d->args.begin(), d->args.end(), [&](const auto& a) { return a.name == arg; });
+      if (da == d->args.end())
+        values.insert((*t)[k]);
+      else
+        values.insert(da->values.begin(), da->values.end());
+    }
+    for (uint64_t v : values) {
+      std::vector<uint64_t> u = *t;
+      u[k] = v;
+      out[ev::tuple_key(*info, u)] += n;
+    }
+  }
+  st.tuples = std::move(out);
+}
+
 }  // namespace
 
 bool is_high_risk(sys::Risk r) { return r == sys::Risk::high || r == sys::Risk::critical; }
@@ -248,6 +280,7 @@ Reviewed review_policy(const ev::Evidence& ev, const PolicyOptions& opts, Decisi
                 }
               }
               st.args[arg] = std::move(values);
+              rewrite_tuples(st, name, arg, covering);
             }
           }
           ++it;

@@ -67,11 +67,28 @@ def read_numbers(path):
     return numbers
 
 
+def parse_values(path, lineno, text, xlat, xlats):
+    """V1|V2|...: names of the argument's value set or numbers."""
+    names = dict(xlats.get(xlat, []))
+    out = []
+    for v in text.split("|"):
+        if v in names:
+            out.append(names[v])
+            continue
+        try:
+            out.append(int(v, 0))
+        except ValueError:
+            fail(path, lineno, f"{v!r} is no number and no name of {xlat or 'a value set'}")
+    return sorted(set(out))
+
+
 def parse_arg(path, lineno, spec, xlats):
     whole = spec
     use, mask = "none", 0
+    options = []
     if "!" in spec:
-        spec, use = spec.split("!", 1)
+        spec, *options = spec.split("!")
+        use = options.pop(0)
         if use.startswith("mask="):
             try:
                 mask = int(use[5:], 0)
@@ -94,7 +111,20 @@ def parse_arg(path, lineno, spec, xlats):
         fail(path, lineno, f"unknown value set {xlat.split('/')[0]!r} (no xlat/{xlat.split('/')[0]}.tsv)")
     if "/" in xlat and not re.fullmatch(r"[a-z_0-9]+/[a-z_0-9]+=[A-Z_0-9]+", xlat):
         fail(path, lineno, f"value set {xlat!r} must be SET or SET/ARG=VALUE")
-    return name, KINDS[kind][0], KINDS[kind][1], xlat, use, mask
+    # danger=: values (eq) or bits (mask) that make the call high risk whatever the row says;
+    # benign=: values always allowed with the syscall (eq only).
+    danger, benign = [], []
+    for opt in options:
+        key, _, val = opt.partition("=")
+        if key not in ("danger", "benign") or not val:
+            fail(path, lineno, f"argument {whole!r}: unknown option {opt!r} (danger=V|V, benign=V|V)")
+        if use not in ("eq", "mask") or (key == "benign" and use != "eq"):
+            fail(path, lineno, f"argument {whole!r}: {key}= needs !eq{'' if key == 'benign' else ' or !mask='}")
+        vals = parse_values(path, lineno, val, xlat.split("/")[0], xlats)
+        if key == "danger" and use == "mask" and any(v & ~mask for v in vals):
+            fail(path, lineno, f"argument {whole!r}: danger bits outside the mask")
+        (danger if key == "danger" else benign).extend(vals)
+    return name, KINDS[kind][0], KINDS[kind][1], xlat, use, mask, danger, benign
 
 
 def read_info(path, numbers, xlats):
@@ -176,10 +206,17 @@ def generate(numbers, info, xlats):
             continue
         _, _, _, args, eqs = info[name]
         if args:
+            for i, a in enumerate(args):
+                for label, vals in (("danger", a[6]), ("benign", a[7])):
+                    if vals:
+                        out.append(f"static const uint64_t {label}_{name}_{i}[] = {{"
+                                   f"{', '.join(f'{v:#x}ULL' for v in vals)}}};")
             out.append(f"static const ArgInfo args_{name}[] = {{")
-            for (an, kind, is32, xlat, use, mask) in args:
+            for i, (an, kind, is32, xlat, use, mask, danger, benign) in enumerate(args):
+                spans = ", ".join(f"std::span<const uint64_t>({label}_{name}_{i})" if vals else "{}"
+                                  for label, vals in (("danger", danger), ("benign", benign)))
                 out.append(f"  {{{cstr(an)}, ArgKind::{kind}, {'true' if is32 else 'false'}, "
-                           f"{cstr(xlat)}, ArgUse::{use}, {mask:#x}ULL}},")
+                           f"{cstr(xlat)}, ArgUse::{use}, {mask:#x}ULL, {spans}}},")
             out.append("};")
         if eqs:
             out.append(f"static const std::string_view eq_{name}[] = {{{', '.join(cstr(e) for e in eqs)}}};")

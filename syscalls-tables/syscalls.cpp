@@ -19,19 +19,20 @@ struct ArchFacts {
   std::string_view name;
   std::string_view scmp;
   uint32_t audit;
+  std::string_view go;  // Go's GOARCH, as Docker's includes.arches names the host
 };
 
 // Indexed by Arch.
 constexpr ArchFacts kArchFacts[kArchCount] = {
-    {"x86_64", "SCMP_ARCH_X86_64", AUDIT_ARCH_X86_64},
-    {"i386", "SCMP_ARCH_X86", AUDIT_ARCH_I386},
-    {"x32", "SCMP_ARCH_X32", AUDIT_ARCH_X86_64},
-    {"aarch64", "SCMP_ARCH_AARCH64", AUDIT_ARCH_AARCH64},
-    {"arm", "SCMP_ARCH_ARM", AUDIT_ARCH_ARM},
-    {"riscv64", "SCMP_ARCH_RISCV64", AUDIT_ARCH_RISCV64},
-    {"s390x", "SCMP_ARCH_S390X", AUDIT_ARCH_S390X},
-    {"ppc64le", "SCMP_ARCH_PPC64LE", AUDIT_ARCH_PPC64LE},
-    {"loongarch64", "SCMP_ARCH_LOONGARCH64", 0xC0000102u /* AUDIT_ARCH_LOONGARCH64 */},
+    {"x86_64", "SCMP_ARCH_X86_64", AUDIT_ARCH_X86_64, "amd64"},
+    {"i386", "SCMP_ARCH_X86", AUDIT_ARCH_I386, "386"},
+    {"x32", "SCMP_ARCH_X32", AUDIT_ARCH_X86_64, "amd64"},
+    {"aarch64", "SCMP_ARCH_AARCH64", AUDIT_ARCH_AARCH64, "arm64"},
+    {"arm", "SCMP_ARCH_ARM", AUDIT_ARCH_ARM, "arm"},
+    {"riscv64", "SCMP_ARCH_RISCV64", AUDIT_ARCH_RISCV64, "riscv64"},
+    {"s390x", "SCMP_ARCH_S390X", AUDIT_ARCH_S390X, "s390x"},
+    {"ppc64le", "SCMP_ARCH_PPC64LE", AUDIT_ARCH_PPC64LE, "ppc64le"},
+    {"loongarch64", "SCMP_ARCH_LOONGARCH64", 0xC0000102u /* AUDIT_ARCH_LOONGARCH64 */, "loong64"},
 };
 
 struct Alias {
@@ -41,7 +42,7 @@ struct Alias {
 constexpr Alias kAliases[] = {
     {"amd64", Arch::x86_64}, {"x86", Arch::i386},        {"i686", Arch::i386},
     {"arm64", Arch::aarch64}, {"armhf", Arch::arm},      {"armel", Arch::arm},
-    {"ppc64el", Arch::ppc64le}, {"loong64", Arch::loongarch64},
+    {"ppc64el", Arch::ppc64le}, {"loong64", Arch::loongarch64}, {"386", Arch::i386},
 };
 
 const data::XlatSet* find_xlat(std::string_view name) {
@@ -71,8 +72,18 @@ const NumberIndex& number_index() {
 
 }  // namespace
 
+bool ArgInfo::is_dangerous(uint64_t v) const {
+  if (use == ArgUse::mask) {
+    uint64_t bits = 0;
+    for (uint64_t d : danger) bits |= d;
+    return (v & bits) != 0;
+  }
+  return std::find(danger.begin(), danger.end(), v) != danger.end();
+}
+
 std::string_view arch_name(Arch arch) { return kArchFacts[static_cast<size_t>(arch)].name; }
 std::string_view scmp_arch_name(Arch arch) { return kArchFacts[static_cast<size_t>(arch)].scmp; }
+std::string_view go_arch_name(Arch arch) { return kArchFacts[static_cast<size_t>(arch)].go; }
 uint32_t audit_arch(Arch arch) { return kArchFacts[static_cast<size_t>(arch)].audit; }
 
 std::optional<Arch> parse_arch(std::string_view text) {

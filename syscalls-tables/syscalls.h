@@ -24,6 +24,9 @@ inline constexpr std::array<Arch, kArchCount> kAllArches = {
 std::string_view arch_name(Arch arch);
 // The libseccomp/OCI spelling: "SCMP_ARCH_X86_64", "SCMP_ARCH_X86", ...
 std::string_view scmp_arch_name(Arch arch);
+// Go's GOARCH for a native arch ("amd64", "arm64", ...; i386 is "386"), the name Docker's
+// includes.arches matches the host against.
+std::string_view go_arch_name(Arch arch);
 // Accepts our names, the SCMP_ARCH_* names and common aliases (amd64, x86, arm64,
 // armhf, ppc64el, loong64). Case-sensitive for SCMP_ names, otherwise lower case.
 std::optional<Arch> parse_arch(std::string_view text);
@@ -86,6 +89,13 @@ struct ArgInfo {
   std::string_view xlat;  // name of the value-name set ("clone_flags"), or empty
   ArgUse use;
   uint64_t mask;          // for ArgUse::mask
+  // Values (eq) or bits (mask) that make a call high risk whatever the syscall's own risk:
+  // clone's namespace flags. A profile allowing them needs a review decision.
+  std::span<const uint64_t> danger;
+  // Values (eq) always allowed when the syscall is: fcntl's F_GETFD, F_SETFL, ...
+  std::span<const uint64_t> benign;
+  // Whether `v` (masked as the filter compares it) is one the tables mark dangerous.
+  bool is_dangerous(uint64_t v) const;
 };
 
 inline constexpr int32_t kAbsent = -1;

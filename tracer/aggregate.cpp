@@ -38,6 +38,10 @@ Counter* Aggregator::make_counter(sys::Arch arch, uint64_t nr) {
       s.is32 = sys::is_32bit(a.kind, a.is32);
       c->slots.push_back(std::move(s));
     }
+    std::vector<size_t> t = ev::tuple_args(*c->info);
+    if (t.size() >= 2)
+      for (size_t i : t)
+        c->tuple_slots.emplace_back(static_cast<int>(i), sys::is_32bit(c->info->args[i].kind, c->info->args[i].is32));
   }
   // Distinct syscalls over the whole recording, for progress and the summary.
   size_t ai = arch_index(arch);
@@ -91,6 +95,12 @@ Counter& Aggregator::record(Identity& id, uint32_t phase, const SyscallStop& sto
       ++s.numbers[arg_value(stop, raw, s.is32)];
     }
   }
+  if (!c.tuple_slots.empty()) {
+    std::array<uint64_t, 6> t{};
+    for (size_t i = 0; i < c.tuple_slots.size(); ++i)
+      t[i] = arg_value(stop, stop.args[static_cast<size_t>(c.tuple_slots[i].first)], c.tuple_slots[i].second);
+    ++c.tuples[t];
+  }
   return c;
 }
 
@@ -127,6 +137,8 @@ void export_counter(const Counter& c, sys::Arch arch, uint64_t key, ev::SyscallM
     for (const auto& [v, n] : s.numbers) values[fmt::format("0x{:x}", v)] += n;
     for (const auto& [v, n] : s.strings) values[v] += n;
   }
+  for (const auto& [t, n] : c.tuples)
+    mine.tuples[ev::tuple_key(*c.info, std::vector<uint64_t>(t.begin(), t.begin() + c.tuple_slots.size()))] += n;
   for (const auto& [e, n] : c.errors) mine.errors[sys::errno_name(e)] += n;
   mine.stack = c.stack;
   ev::merge_stats(st, mine);

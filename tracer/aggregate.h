@@ -38,6 +38,10 @@ struct Counter {
   double first = 0;
   double last = 0;
   std::vector<ArgSlot> slots;
+  // The filtered number arguments (ev::tuple_args) when there are two or more, and the
+  // combinations they came in: the tuple's values in that order, unused entries 0.
+  std::vector<std::pair<int, bool>> tuple_slots;  // index, is32
+  std::map<std::array<uint64_t, 6>, uint64_t> tuples;
   std::map<int, uint64_t> errors;  // errno -> count
   std::vector<std::string> stack;  // the first call's stack (record --stacks)
 };

@@ -99,6 +99,18 @@ void check_observed_allowed(const ev::Evidence& ev, const Policy& pol, const Eva
           }
           INFO(name << " on " << sys::arch_name(arch));
           CHECK(eval.evaluate(arch, name, base) == kAllow);
+          if (!st.tuples.empty()) {  // the observed combinations, exactly
+            std::vector<size_t> targs = ev::tuple_args(*s);
+            for (const auto& [key, _] : st.tuples) {
+              auto t = ev::parse_tuple(*s, key);
+              REQUIRE(t);
+              std::array<uint64_t, 6> a{};
+              for (size_t i = 0; i < targs.size(); ++i) a[targs[i]] = (*t)[i];
+              INFO("tuple " << key);
+              CHECK(eval.evaluate(arch, name, a) == kAllow);
+            }
+            continue;
+          }
           for (const auto& [idx, nums] : per_arg)
             for (uint64_t v : nums) {
               auto a = base;
