@@ -658,8 +658,15 @@ Policy build_policy(const ev::Evidence& ev, const PolicyOptions& opts) {
       if (s->exists_on(a) && (e.scope.empty() || e.scope.count(std::string(sys::arch_name(a)))))
         e.arches.insert(std::string(sys::arch_name(a)));
     for (auto& f : e.filters) {
+      // A value set that depends on another argument (setsockopt's optname on its level)
+      // names each value by the values that argument's filter allows.
+      const sys::ArgInfo& a = s->args[f.index];
+      int by = s->arg_index(sys::xlat_context_arg(a.xlat));
+      std::vector<uint64_t> context;
+      for (const auto& g : e.filters)
+        if (by >= 0 && static_cast<int>(g.index) == by) context = g.values;
       f.names.clear();
-      for (uint64_t v : f.values) f.names.push_back(value_name(s->args[f.index], v));
+      for (uint64_t v : f.values) f.names.push_back(by >= 0 ? sys::decode_value(*s, a, v, context) : value_name(a, v));
     }
     single_filter_tuples(e);
     limit_tuples(e, opts.max_rules_per_syscall, pol.warnings);
