@@ -149,6 +149,20 @@ Node labels(const Options& o) {
               {"app.kubernetes.io/managed-by", str("syscribe")}});
 }
 
+// The pod spec a node installer DaemonSet starts with: no API access, every node (every
+// taint), the runtime's default seccomp profile, and critical priority where the API server
+// admits it by default (kube-system) to keep the installer ahead of workloads on a full node.
+Pairs installer_pod_spec(const std::string& ns) {
+  Pairs pod_spec;
+  if (ns == "kube-system") pod_spec.push_back({"priorityClassName", str("system-node-critical")});
+  pod_spec.push_back({"automountServiceAccountToken", boolean(false)});
+  pod_spec.push_back({"enableServiceLinks", boolean(false)});
+  pod_spec.push_back({"terminationGracePeriodSeconds", num(5)});
+  pod_spec.push_back({"tolerations", seq({map({{"operator", str("Exists")}})})});
+  pod_spec.push_back({"securityContext", map({{"seccompProfile", map({{"type", str("RuntimeDefault")}})}})});
+  return pod_spec;
+}
+
 // ---- Profile checks
 
 const std::set<std::string> kOciTop = {"defaultAction", "defaultErrnoRet", "architectures", "flags",
@@ -327,15 +341,7 @@ std::string daemonset_yaml(const Options& o) {
       "  sleep 30 & wait $!\n"
       "done\n",
       file);
-  Pairs pod_spec;
-  // Critical priority keeps the installer ahead of workloads on a full node; the
-  // API server admits it by default only in kube-system.
-  if (o.ns == "kube-system") pod_spec.push_back({"priorityClassName", str("system-node-critical")});
-  pod_spec.push_back({"automountServiceAccountToken", boolean(false)});
-  pod_spec.push_back({"enableServiceLinks", boolean(false)});
-  pod_spec.push_back({"terminationGracePeriodSeconds", num(5)});
-  pod_spec.push_back({"tolerations", seq({map({{"operator", str("Exists")}})})});  // every taint: every node
-  pod_spec.push_back({"securityContext", map({{"seccompProfile", map({{"type", str("RuntimeDefault")}})}})});
+  Pairs pod_spec = installer_pod_spec(o.ns);
   pod_spec.push_back(
       {"containers",
        seq({map({{"name", str("install")},
@@ -444,13 +450,7 @@ std::string recorder_daemonset_yaml(const RecorderOptions& o) {
       "while true; do sleep 3600 & wait $!; done\n",
       o.evidence_dir, dropin.substr(dropin.rfind('/') + 1), engine_dropin(o), o.install_dir, dropin, o.engine);
   Pairs lab = {{"app.kubernetes.io/name", str("syscribe-recorder")}, {"app.kubernetes.io/managed-by", str("syscribe")}};
-  Pairs pod_spec;
-  if (o.ns == "kube-system") pod_spec.push_back({"priorityClassName", str("system-node-critical")});
-  pod_spec.push_back({"automountServiceAccountToken", boolean(false)});
-  pod_spec.push_back({"enableServiceLinks", boolean(false)});
-  pod_spec.push_back({"terminationGracePeriodSeconds", num(5)});
-  pod_spec.push_back({"tolerations", seq({map({{"operator", str("Exists")}})})});
-  pod_spec.push_back({"securityContext", map({{"seccompProfile", map({{"type", str("RuntimeDefault")}})}})});
+  Pairs pod_spec = installer_pod_spec(o.ns);
   pod_spec.push_back(
       {"containers",
        seq({map({{"name", str("install")},

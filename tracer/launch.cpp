@@ -18,6 +18,7 @@
 #include <fmt/format.h>
 
 #include "core/error.h"
+#include "tracer/cpu_relax.h"
 
 extern char** environ;
 
@@ -33,14 +34,6 @@ struct ListenerHandshake {
 };
 
 namespace {
-
-inline void cpu_relax() {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#elif defined(__aarch64__)
-  asm volatile("yield");
-#endif
-}
 
 // Exit statuses a shell uses.
 constexpr int kNotFound = 127;

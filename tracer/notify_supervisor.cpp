@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "core/error.h"
+#include "tracer/cpu_relax.h"
 #include "tracer/launch.h"
 #include "tracer/proc_info.h"
 
@@ -31,14 +32,6 @@ struct Handshake {
   std::atomic<int> load_errno{0};
   std::atomic<int> go{0};
 };
-
-inline void cpu_relax() {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#elif defined(__aarch64__)
-  asm volatile("yield");
-#endif
-}
 
 int exit_status_of(int status) {
   if (WIFEXITED(status)) return WEXITSTATUS(status);
