@@ -62,6 +62,36 @@ def wait_port(port, proc, timeout=20):
     return False
 
 
+def run_loaded(cmd, name, port, load_cmd, rate, rate_name, pidfile, stop_signal):
+    """Starts the (wrapped) server command, waits for its port, runs the load command, reads
+    the rate from its output, stops the server by signalling the pid in `pidfile`, and
+    returns (rate, tracer peak RSS KiB or 0, load average at the start)."""
+    load = loadavg()
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    rss, stop = [0], threading.Event()
+    poller = threading.Thread(target=peak_rss_poller, args=(proc.pid, stop, rss))
+    poller.start()
+    try:
+        if not wait_port(port, proc):
+            why = proc.stderr.read().decode(errors='replace')[-300:] if proc.poll() is not None else 'timeout'
+            raise RuntimeError(f"{name} did not listen on 127.0.0.1:{port}: {why}")
+        out = subprocess.run(load_cmd, capture_output=True, text=True, check=True).stdout
+        hit = rate.search(out)
+        if not hit:
+            raise RuntimeError(f"{load_cmd[0]} printed no {rate_name}: {out[-300:]}")
+        with open(pidfile) as f:
+            os.kill(int(f.read()), stop_signal)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        stop.set()
+        poller.join()
+        proc.stderr.close()
+    return float(hit[1]), rss[0], load
+
+
 class Server:
     """A scratch directory with the config and a 612-byte page (the size of nginx's
     default index.html)."""
@@ -83,33 +113,9 @@ class Server:
     def measure(self, cmd):
         """Runs the (wrapped) server command, loads it with wrk, stops nginx gracefully
         (SIGQUIT to its master) and returns (requests/s, tracer peak RSS KiB or 0, load)."""
-        load = loadavg()
-        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        rss, stop = [0], threading.Event()
-        poller = threading.Thread(target=peak_rss_poller, args=(proc.pid, stop, rss))
-        poller.start()
-        try:
-            if not wait_port(self.port, proc):
-                raise RuntimeError(f"nginx did not listen on 127.0.0.1:{self.port}: "
-                                   f"{proc.stderr.read().decode(errors='replace')[-300:] if proc.poll() is not None else 'timeout'}")
-            out = subprocess.run(["wrk", "-t1", f"-c{self.connections}", f"-d{self.seconds}s",
-                                  f"http://127.0.0.1:{self.port}/index.html"],
-                                 capture_output=True, text=True, check=True).stdout
-            hit = RPS.search(out)
-            if not hit:
-                raise RuntimeError(f"wrk printed no Requests/sec: {out[-300:]}")
-            with open(os.path.join(self.dir, "nginx.pid")) as f:
-                os.kill(int(f.read()), signal.SIGQUIT)
-            proc.wait(timeout=30)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-            stop.set()
-            poller.join()
-            proc.stderr.close()
-        return float(hit[1]), rss[0], load
-
+        load = ["wrk", "-t1", f"-c{self.connections}", f"-d{self.seconds}s", f"http://127.0.0.1:{self.port}/index.html"]
+        return run_loaded(cmd, "nginx", self.port, load, RPS, "Requests/sec",
+                          os.path.join(self.dir, "nginx.pid"), signal.SIGQUIT)
 
 REDIS = "/usr/bin/redis-server"
 REDIS_RPS = re.compile(r"SET: ([\d.]+) requests per second")
@@ -137,28 +143,7 @@ class Redis:
 
     def measure(self, cmd):
         """Like Server.measure: (requests/s, tracer peak RSS KiB, load)."""
-        load = loadavg()
-        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        rss, stop = [0], threading.Event()
-        poller = threading.Thread(target=peak_rss_poller, args=(proc.pid, stop, rss))
-        poller.start()
-        try:
-            if not wait_port(self.port, proc):
-                raise RuntimeError(f"redis-server did not listen on 127.0.0.1:{self.port}")
-            out = subprocess.run(["redis-benchmark", "-p", str(self.port), "-q", "-t", "set",
-                                  "-n", str(self.requests), "-c", str(self.connections)],
-                                 capture_output=True, text=True, check=True).stdout
-            hit = REDIS_RPS.search(out)
-            if not hit:
-                raise RuntimeError(f"redis-benchmark printed no SET rate: {out[-300:]}")
-            with open(os.path.join(self.dir, "redis.pid")) as f:
-                os.kill(int(f.read()), signal.SIGTERM)
-            proc.wait(timeout=30)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-            stop.set()
-            poller.join()
-            proc.stderr.close()
-        return float(hit[1]), rss[0], load
+        load = ["redis-benchmark", "-p", str(self.port), "-q", "-t", "set",
+                "-n", str(self.requests), "-c", str(self.connections)]
+        return run_loaded(cmd, "redis-server", self.port, load, REDIS_RPS, "SET rate",
+                          os.path.join(self.dir, "redis.pid"), signal.SIGTERM)
