@@ -52,7 +52,7 @@ for t in "${targets[@]}"; do
   found=$(mktemp -d)
   echo "fuzz: $t for ${seconds}s (corpus $corpus: $(ls "$corpus" | wc -l) inputs)"
   if ! build-fuzz/fuzz/fuzz_$t -max_total_time="$seconds" -max_len=65536 -timeout=10 \
-        -artifact_prefix="build-fuzz/crash-$t-" "$found" "$corpus" 2>build-fuzz/fuzz-$t.log; then
+        -artifact_prefix="build-fuzz/crash-$t-" "$found" "$corpus" >build-fuzz/fuzz-$t.log 2>&1; then
     echo "fuzz: $t FAILED; see build-fuzz/fuzz-$t.log and build-fuzz/crash-$t-*" >&2
     tail -30 build-fuzz/fuzz-$t.log >&2
     status=1
