@@ -102,7 +102,7 @@ void NotifyLoop::serve() {
         if (r.kind == Response::Kind::kill_process)
           kill(note.pid, SIGSYS);
         else
-          syscall(SYS_tgkill, note.pid, note.pid, SIGSYS);
+          syscall(SYS_tkill, note.pid, SIGSYS);  // the thread by its tid: it need not lead its group
         break;
     }
     bool delivered = ioctl(listener_, SECCOMP_IOCTL_NOTIF_SEND, &resp) == 0;
