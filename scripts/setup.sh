@@ -16,8 +16,9 @@ build_pkgs=(g++ pkg-config python3 meson ninja-build libseccomp-dev libboost-pro
 test_pkgs=(strace file gcc-multilib busybox-static nginx-light redis-server redis-tools chromium
            linux-libc-dev-arm64-cross linux-libc-dev-armhf-cross linux-libc-dev-riscv64-cross
            linux-libc-dev-s390x-cross linux-libc-dev-ppc64el-cross)
-# The benchmark (bench/run.py): strace to compare with, nginx and wrk for the server workload.
-bench_pkgs=(strace nginx-light wrk)
+# The benchmark (bench/run.py): strace to compare with, nginx + wrk and redis-server +
+# redis-benchmark for the server workloads.
+bench_pkgs=(strace nginx-light wrk redis-server redis-tools)
 
 want=("${build_pkgs[@]}")
 case "${1:-}" in
