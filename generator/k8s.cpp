@@ -163,6 +163,25 @@ Pairs installer_pod_spec(const std::string& ns) {
   return pod_spec;
 }
 
+// The one container of an installer DaemonSet: runs `script` as root with every capability
+// dropped and a read-only root, within small limits; `probe` (may be empty) is its
+// readinessProbe.
+Node installer_container(const std::string& image, const std::string& script, const char* cpu_limit, const char* memory_limit,
+                         Pairs probe, Items volume_mounts) {
+  Pairs c = {{"name", str("install")},
+             {"image", str(image)},
+             {"command", seq({str("/bin/sh"), str("-c"), Node{Literal{script}}})},
+             {"resources", map({{"requests", map({{"cpu", str("5m")}, {"memory", str("8Mi")}})},
+                                {"limits", map({{"cpu", str(cpu_limit)}, {"memory", str(memory_limit)}})}})}};
+  if (!probe.empty()) c.push_back({"readinessProbe", map(std::move(probe))});
+  c.push_back({"securityContext", map({{"runAsUser", num(0)},
+                                       {"allowPrivilegeEscalation", boolean(false)},
+                                       {"readOnlyRootFilesystem", boolean(true)},
+                                       {"capabilities", map({{"drop", seq({str("ALL")})}})}})});
+  c.push_back({"volumeMounts", seq(std::move(volume_mounts))});
+  return map(std::move(c));
+}
+
 // ---- Profile checks
 
 const std::set<std::string> kOciTop = {"defaultAction", "defaultErrnoRet", "architectures", "flags",
@@ -344,22 +363,13 @@ std::string daemonset_yaml(const Options& o) {
   Pairs pod_spec = installer_pod_spec(o.ns);
   pod_spec.push_back(
       {"containers",
-       seq({map({{"name", str("install")},
-                 {"image", str(o.image)},
-                 {"command", seq({str("/bin/sh"), str("-c"), Node{Literal{script}}})},
-                 {"resources", map({{"requests", map({{"cpu", str("5m")}, {"memory", str("8Mi")}})},
-                                    {"limits", map({{"cpu", str("50m")}, {"memory", str("32Mi")}})}})},
-                 {"readinessProbe",
-                  map({{"exec", map({{"command", seq({str("cmp"), str("-s"), str("/profile/" + file),
-                                                      str("/host/seccomp/profiles/" + file)})}})},
-                       {"periodSeconds", num(10)}})},
-                 {"securityContext", map({{"runAsUser", num(0)},
-                                          {"allowPrivilegeEscalation", boolean(false)},
-                                          {"readOnlyRootFilesystem", boolean(true)},
-                                          {"capabilities", map({{"drop", seq({str("ALL")})}})}})},
-                 {"volumeMounts", seq({map({{"name", str("profile")}, {"mountPath", str("/profile")},
-                                            {"readOnly", boolean(true)}}),
-                                       map({{"name", str("kubelet-seccomp")}, {"mountPath", str("/host/seccomp")}})})}})})});
+       seq({installer_container(
+           o.image, script, "50m", "32Mi",
+           {{"exec", map({{"command", seq({str("cmp"), str("-s"), str("/profile/" + file),
+                                            str("/host/seccomp/profiles/" + file)})}})},
+            {"periodSeconds", num(10)}},
+           {map({{"name", str("profile")}, {"mountPath", str("/profile")}, {"readOnly", boolean(true)}}),
+            map({{"name", str("kubelet-seccomp")}, {"mountPath", str("/host/seccomp")}})})})});
   pod_spec.push_back(
       {"volumes",
        seq({map({{"name", str("profile")}, {"configMap", map({{"name", str(object_name(o))}})}}),
@@ -453,19 +463,11 @@ std::string recorder_daemonset_yaml(const RecorderOptions& o) {
   Pairs pod_spec = installer_pod_spec(o.ns);
   pod_spec.push_back(
       {"containers",
-       seq({map({{"name", str("install")},
-                 {"image", str(o.image)},
-                 {"command", seq({str("/bin/sh"), str("-c"), Node{Literal{script}}})},
-                 {"resources", map({{"requests", map({{"cpu", str("5m")}, {"memory", str("8Mi")}})},
-                                    {"limits", map({{"cpu", str("100m")}, {"memory", str("64Mi")}})}})},
-                 {"securityContext", map({{"runAsUser", num(0)},
-                                          {"allowPrivilegeEscalation", boolean(false)},
-                                          {"readOnlyRootFilesystem", boolean(true)},
-                                          {"capabilities", map({{"drop", seq({str("ALL")})}})}})},
-                 {"volumeMounts", seq({map({{"name", str("install")}, {"mountPath", str("/host/install")}}),
-                                       map({{"name", str("dropin")}, {"mountPath", str("/host/dropin")}}),
-                                       map({{"name", str("evidence")}, {"mountPath", str("/evidence")},
-                                            {"readOnly", boolean(true)}})})}})})});
+       seq({installer_container(o.image, script, "100m", "64Mi", {},
+                                {map({{"name", str("install")}, {"mountPath", str("/host/install")}}),
+                                 map({{"name", str("dropin")}, {"mountPath", str("/host/dropin")}}),
+                                 map({{"name", str("evidence")}, {"mountPath", str("/evidence")},
+                                      {"readOnly", boolean(true)}})})})});
   pod_spec.push_back(
       {"volumes",
        seq({map({{"name", str("install")},
