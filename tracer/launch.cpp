@@ -96,6 +96,13 @@ std::string resolve_command(const std::string& name) {
   throw Error(fmt::format("{}: command not found", name), kNotFound);
 }
 
+long load_listener_filter(const sock_fprog& prog, unsigned long flags) {
+  flags |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
+  long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, &prog);
+  if (fd < 0 && errno == EINVAL) fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
+  return fd;
+}
+
 std::vector<sock_filter> trace_all_filter() {
   return {BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE)};
 }
@@ -171,7 +178,7 @@ Launched spawn_child(const LaunchSpec& spec) {
     if (hs) {
       if (need_nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) child_fail("PR_SET_NO_NEW_PRIVS", errno, 1);
       // The listener is close-on-exec (the kernel makes it so): the workload never holds it.
-      long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+      long fd = load_listener_filter(prog, 0);
       if (fd < 0) {
         int err = errno;
         hs->refused.store(err);

@@ -16,6 +16,14 @@ std::string resolve_command(const std::string& name);
 // The filter that makes every syscall stop in the tracer: one instruction, arch-neutral.
 std::vector<sock_filter> trace_all_filter();
 
+// Loads `prog` with a listener (SECCOMP_FILTER_FLAG_NEW_LISTENER | `flags`) and, where the
+// kernel has it (Linux 5.19), SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV: once the supervisor has
+// received a notification, only a fatal signal ends the caller's wait for the answer. Without
+// it a signal arriving as the answer is delivered makes the kernel drop that answer and
+// restart the call, which is then notified (and counted) twice. Returns the listener fd, or
+// -1 with errno set. Makes only the seccomp calls: safe in a forked child.
+long load_listener_filter(const sock_fprog& prog, unsigned long flags);
+
 struct LaunchSpec {
   std::string path;                 // from resolve_command
   std::vector<std::string> argv;

@@ -69,7 +69,7 @@ void NotifySupervisor::start() {
     if (out_fd_ >= 0) dup2(out_fd_, 1);
     if (err_fd_ >= 0) dup2(err_fd_, 2);
     if (geteuid() != 0) prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-    long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER | flags_, &prog);
+    long fd = load_listener_filter(prog, flags_);
     if (fd < 0) {
       hs->load_errno.store(errno);
       _exit(126);

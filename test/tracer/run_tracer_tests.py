@@ -331,15 +331,10 @@ if selected('sigstorm'):
     for pr in (ev or {}).get('processes', []):
         if pr['exe'] == os.path.realpath(prog('sigstorm')):
             n += sum(ph.get(NATIVE, {}).get('getppid', {}).get('count', 0) for ph in pr['phases'].values())
-    if LAUNCH_MODE == 'seccomp':
-        check('sigstorm: 20000 getppid under a signal storm counted 20000 times', n == 20000, str(n))
-    else:
-        # A signal that wakes the caller just as our answer is delivered: the kernel drops the
-        # answer it already took and restarts the call, which is notified again, and the
-        # recorder cannot tell the two apart (docs/tracer.md). Seen here as 1-2 extra counts
-        # in 20,000 on an idle machine; never fewer than made.
-        check('sigstorm: 20000 getppid under a signal storm counted at least 20000 times, at most 0.5% more',
-              20000 <= n <= 20100, str(n))
+    # Under the notify engine the filter waits killable once a notification is received
+    # (SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, Linux 5.19): a signal can no longer make the
+    # kernel drop an answer already given and restart the call, so the count is exact there too.
+    check('sigstorm: 20000 getppid under a signal storm counted 20000 times', n == 20000, str(n))
 
 if selected('recorder killed'):
     # kill -9 of the recorder: no call of the workload runs unrecorded afterwards (EXITKILL
