@@ -34,8 +34,8 @@ constexpr const char* kNotify = "SCMP_ACT_NOTIFY";
 
 // The profile with every action other than ALLOW turned into NOTIFY, so each call the
 // real profile would not simply allow reaches us; the verdict then comes from the real
-// profile's own compiled filter (gen::Evaluator). `watched` (--ready syscall:NAME)
-// notifies whatever the profile says, so its first call by the main process is seen.
+// profile's own compiled filter (gen::Evaluator). `watched` (--ready syscall:NAME) and the
+// engine's always_notified() calls notify whatever the profile says.
 gen::Profile notifying(const gen::Profile& p, const sys::SyscallInfo* watched) {
   gen::Profile q = p;
   auto convert = [](std::string& action, std::optional<uint32_t>& errno_ret) {
@@ -46,11 +46,14 @@ gen::Profile notifying(const gen::Profile& p, const sys::SyscallInfo* watched) {
   };
   convert(q.default_action, q.default_errno_ret);
   for (auto& r : q.syscalls) convert(r.action, r.errno_ret);
-  if (watched) {
-    for (auto& r : q.syscalls) std::erase(r.names, std::string(watched->name));
+  std::vector<std::string> always = tracer::always_notified();
+  if (watched && std::find(always.begin(), always.end(), watched->name) == always.end())
+    always.push_back(std::string(watched->name));
+  for (const auto& name : always) {
+    for (auto& r : q.syscalls) std::erase(r.names, name);
     std::erase_if(q.syscalls, [](const gen::Rule& r) { return r.names.empty(); });
     gen::Rule w;
-    w.names.push_back(std::string(watched->name));
+    w.names.push_back(name);
     w.action = kNotify;
     q.syscalls.push_back(std::move(w));
   }

@@ -112,6 +112,7 @@ void NotifySupervisor::start() {
 void NotifySupervisor::signal(int sig) const {
   if (child_ <= 0) return;
   kill(child_, sig);
+  if (continue_after(sig) && is_stopped(child_)) kill(child_, SIGCONT);
   // SIGKILL ends the whole tree, as a runtime stopping a container would: every process
   // below us (we are the subreaper, so orphans of the workload are ours too).
   if (sig == SIGKILL)

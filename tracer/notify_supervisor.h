@@ -56,8 +56,9 @@ class NotifySupervisor {
   // caller's /proc entries and memory.
   SupervisedRun run(const std::function<Response(const Notification&)>& decide);
 
-  // Sends a signal to the launched process (thread-safe); SIGKILL kills every process
-  // below syscribe, the workload's orphans included.
+  // Sends a signal to the launched process (thread-safe, no allocation but for SIGKILL);
+  // a stopped process gets SIGCONT after a signal meant to end it (continue_after());
+  // SIGKILL kills every process below syscribe, the workload's orphans included.
   void signal(int sig) const;
 
  private:

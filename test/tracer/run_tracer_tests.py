@@ -237,6 +237,8 @@ if opt.engine != 'notify':
     program_case('ptrace-syscall mode', [prog('procs'), prog('empty')], extra=('--mode', 'ptrace-syscall'))
 program_case('exec racing threads', [prog('exec_race'), prog('empty')])
 program_case('sigstorm', [prog('sigstorm')])
+# A debugger's child asks to be traced: already traced, it gets EPERM (exit 0 says so).
+program_case('traceme', [prog('traceme')])
 if not opt.m32:
     skip('m32', 'no -m32 toolchain (install gcc-multilib)')
 elif not runs_natively([opt.m32]):
@@ -405,6 +407,30 @@ if selected('signal passthrough'):
     os.killpg(rec.pid, signal.SIGTERM)  # the whole group, as a shell or supervisor would
     rc = rec.wait(timeout=10)
     check('signal passthrough: SIGTERM to the process group is delivered once', rc == 10 + signal.SIGTERM, str(rc))
+
+if selected('traceme stop'):
+    # A debugger's child that stopped itself for a tracer that never comes: SIGTERM or SIGINT
+    # to syscribe still ends it (passed on, then SIGCONT so that the stopped process acts).
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        rec = subprocess.Popen([opt.syscribe, 'record', *ENGINE, '-q', '-o', os.path.join(TMP, 'tm.json'), '--',
+                                prog('traceme'), 'stop'], stdout=subprocess.PIPE, text=True)
+        said = [rec.stdout.readline() for _ in range(3)]
+        kids = open(f'/proc/{rec.pid}/task/{rec.pid}/children').read().split()
+        deadline = time.time() + 5
+        while time.time() < deadline and not (kids and state_of(int(kids[0])) in ('t', 'T')):
+            time.sleep(0.02)
+        stopped = bool(kids) and state_of(int(kids[0])) in ('t', 'T')
+        rec.send_signal(sig)
+        try:
+            rc = rec.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            rc = None
+            for k in kids:
+                os.kill(int(k), signal.SIGKILL)
+            rec.wait()
+        check(f'traceme stop: SIG{sig.name[3:]} to syscribe ends a workload stopped in SIGSTOP after EPERM',
+              said[1:] == ['traceme=-1 errno=1\n', 'stopping\n'] and stopped and rc == 128 + sig,
+              f'said {said}, stopped {stopped}, exit {rc}')
 
 if selected('exitkill'):
     rec = subprocess.Popen([opt.syscribe, 'record', *ENGINE, '-q', '-o', os.path.join(TMP, 'k.json'), '--', prog('forker')],
