@@ -11,15 +11,16 @@
 #include "announce.h"
 
 int main(int argc, char** argv) {
-  announce("expect native:ptrace");
+  announce("expect native:ptrace native:write");
   long r = ptrace(PTRACE_TRACEME, 0, 0, 0);
   int err = r < 0 ? errno : 0;
-  printf("traceme=%ld errno=%d\n", r, err);
+  char line[64];
+  snprintf(line, sizeof line, "traceme=%ld errno=%d", r, err);
+  announce(line);  /* write(2) only: stdio would add its own calls */
   if (argc > 1 && strcmp(argv[1], "stop") == 0) {
-    printf("stopping\n");
-    fflush(stdout);
+    announce("stopping");
     raise(SIGSTOP);
-    printf("continued\n");
+    announce("continued");
   }
   return r == -1 && err == EPERM ? 0 : 3;
 }
