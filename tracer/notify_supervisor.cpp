@@ -62,13 +62,14 @@ void NotifySupervisor::start() {
   sock_fprog prog{static_cast<unsigned short>(bpf_.size() / sizeof(sock_filter)),
                   reinterpret_cast<sock_filter*>(bpf_.data())};
 
+  bool nnp = needs_no_new_privs();
   // A signal sent to the workload before its exec must act on it, not run our handler.
   child_ = fork_with_default_signals();
   if (child_ < 0) throw system_error("cannot fork", errno);
   if (child_ == 0) {
     if (out_fd_ >= 0) dup2(out_fd_, 1);
     if (err_fd_ >= 0) dup2(err_fd_, 2);
-    if (geteuid() != 0) prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+    if (nnp) prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
     long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER | flags_, &prog);
     if (fd < 0) {
       hs->load_errno.store(errno);

@@ -407,6 +407,36 @@ if selected('traceme stop'):
               said[1:] == ['traceme=-1 errno=1\n', 'stopping\n'] and stopped and rc == 128 + sig,
               f'said {said}, stopped {stopped}, exit {rc}')
 
+def cap_effective():
+    for line in open('/proc/self/status'):
+        if line.startswith('CapEff:'):
+            return int(line.split()[1], 16)
+    return 0
+
+
+if selected('no_new_privs'):
+    # The kernel takes the launch filter without no_new_privs only from a task with
+    # CAP_SYS_ADMIN: a full root records without it (setuid programs keep working), a root
+    # without that capability (a container, capsh --drop) sets it and still records.
+    CAP_SYS_ADMIN = 21
+    nnp_argv = ['grep', '^NoNewPrivs:', '/proc/self/status']
+    out = os.path.join(TMP, 'nnp.json')
+    if os.geteuid() != 0 or not cap_effective() & (1 << CAP_SYS_ADMIN):
+        skip('no_new_privs: a full root records without it', 'not root with CAP_SYS_ADMIN')
+    else:
+        p, ev = record(nnp_argv)
+        check('no_new_privs: a full root records without it', p.returncode == 0 and p.stdout.split() == ['NoNewPrivs:', '0'],
+              f'exit {p.returncode}: {p.stdout} {p.stderr}')
+    capsh = shutil.which('capsh') or ('/usr/sbin/capsh' if os.path.exists('/usr/sbin/capsh') else None)
+    if os.geteuid() != 0 or not capsh:
+        skip('no_new_privs: root without CAP_SYS_ADMIN', 'needs root and capsh (libcap2-bin)')
+    else:
+        p = subprocess.run([capsh, '--drop=cap_sys_admin', '--', '-c', 'exec "$@"', 'sh', opt.syscribe, 'record', *ENGINE,
+                            '-q', '-o', out, '--', *nnp_argv], capture_output=True, text=True, timeout=30)
+        check('no_new_privs: root without CAP_SYS_ADMIN sets it and records',
+              p.returncode == 0 and p.stdout.split() == ['NoNewPrivs:', '1'] and os.path.exists(out),
+              f'exit {p.returncode}: {p.stdout} {p.stderr}')
+
 if selected('exitkill'):
     rec = subprocess.Popen([opt.syscribe, 'record', *ENGINE, '-q', '-o', os.path.join(TMP, 'k.json'), '--', prog('forker')],
                            stdout=subprocess.PIPE, text=True)
