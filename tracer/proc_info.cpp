@@ -1,12 +1,12 @@
 #include "tracer/proc_info.h"
 
 #include <algorithm>
-#include <cstdlib>
-#include <dirent.h>
-#include <fcntl.h>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <dirent.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <unistd.h>
 
