@@ -19,15 +19,11 @@ import sys
 import termios
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'pylib'))
+from syscribe_test import check, finish  # noqa: E402
+
 syscribe = sys.argv[1]
-failures = []
 ROWS, COLS = 24, 100
-
-
-def check(what, ok, why=''):
-    print(f"{'ok  ' if ok else 'FAIL'} {what}{'' if ok else ': ' + why}", flush=True)
-    if not ok:
-        failures.append(what)
 
 
 class Screen:
@@ -163,6 +159,4 @@ for script, sig, status in (('kill -PIPE $$', 'SIGPIPE', 141), ('exec sync', 'SI
           and f'exited {status}' not in p.stderr, f'exit {p.returncode}: {p.stderr[-300:]}')
 os.unlink(profile)
 
-if failures:
-    print(f"{len(failures)} failed")
-    sys.exit(1)
+finish('all terminal cases passed')
