@@ -184,14 +184,18 @@ int cmd_run(const Args& args) {
   auto control_socket = open_control_socket(p.vm, clock, "run");
   tracer::Enforcer sup(std::move(eo), clock);
   // Like a shell waiting for a foreground job: Ctrl-C and Ctrl-\ from the terminal reach the
-  // workload (same process group) and are not passed on again; INT and QUIT sent to us by a
-  // process (kill, timeout -s INT, a supervisor), and TERM and HUP, are passed on.
+  // workload (same process group) and are not passed on again (a stopped workload gets
+  // SIGCONT, so that it acts on them); INT and QUIT sent to us by a process (kill, timeout
+  // -s INT, a supervisor), and TERM and HUP, are passed on.
   static tracer::Enforcer* forward_to = nullptr;
   forward_to = &sup;
   struct sigaction sa {};
   sa.sa_flags = SA_SIGINFO;
   sa.sa_sigaction = [](int sig, siginfo_t* info, void*) {
-    if ((sig == SIGINT || sig == SIGQUIT) && info->si_code == SI_KERNEL) return;  // the terminal's
+    if ((sig == SIGINT || sig == SIGQUIT) && info->si_code == SI_KERNEL) {  // the terminal's
+      if (forward_to) forward_to->continue_if_stopped();
+      return;
+    }
     if (forward_to) forward_to->signal(sig);
   };
   for (int sig : {SIGINT, SIGQUIT, SIGTERM, SIGHUP}) sigaction(sig, &sa, nullptr);

@@ -204,6 +204,7 @@ Enforcer::~Enforcer() = default;
 void Enforcer::start() { impl_->sup.start(); }
 pid_t Enforcer::pid() const { return impl_->sup.pid(); }
 void Enforcer::signal(int sig) const { impl_->sup.signal(sig); }
+void Enforcer::continue_if_stopped() const { impl_->sup.continue_if_stopped(); }
 
 EnforceResult Enforcer::run() {
   SupervisedRun run = impl_->sup.run([this](const Notification& n) { return impl_->decide(n); });

@@ -86,6 +86,9 @@ class Enforcer {
   // Thread-safe; SIGCONT follows INT, TERM, QUIT, HUP to a stopped workload; SIGKILL kills
   // every process below syscribe.
   void signal(int sig) const;
+  // SIGCONT to a stopped workload (no allocation; for the terminal's Ctrl-C, which already
+  // reached it).
+  void continue_if_stopped() const;
   // Until the workload and every descendant are gone.
   EnforceResult run();
   // The denied calls as evidence (what --complain -o writes), after run().

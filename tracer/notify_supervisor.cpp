@@ -113,11 +113,15 @@ void NotifySupervisor::start() {
 void NotifySupervisor::signal(int sig) const {
   if (child_ <= 0) return;
   kill(child_, sig);
-  if (continue_after(sig) && is_stopped(child_)) kill(child_, SIGCONT);
+  if (continue_after(sig)) continue_if_stopped();
   // SIGKILL ends the whole tree, as a runtime stopping a container would: every process
   // below us (we are the subreaper, so orphans of the workload are ours too).
   if (sig == SIGKILL)
     for (pid_t p : list_descendants(getpid())) kill(p, SIGKILL);
+}
+
+void NotifySupervisor::continue_if_stopped() const {
+  if (child_ > 0 && is_stopped(child_)) kill(child_, SIGCONT);
 }
 
 SupervisedRun NotifySupervisor::run(const std::function<Response(const Notification&)>& decide) {
