@@ -34,8 +34,8 @@ constexpr const char* kNotify = "SCMP_ACT_NOTIFY";
 
 // The profile with every action other than ALLOW turned into NOTIFY, so each call the
 // real profile would not simply allow reaches us; the verdict then comes from the real
-// profile's own compiled filter (gen::Evaluator). `watched` (--ready syscall:NAME)
-// notifies whatever the profile says, so its first call by the main process is seen.
+// profile's own compiled filter (gen::Evaluator). `watched` (--ready syscall:NAME) and the
+// engine's always_notified() calls notify whatever the profile says.
 gen::Profile notifying(const gen::Profile& p, const sys::SyscallInfo* watched) {
   gen::Profile q = p;
   auto convert = [](std::string& action, std::optional<uint32_t>& errno_ret) {
@@ -46,11 +46,14 @@ gen::Profile notifying(const gen::Profile& p, const sys::SyscallInfo* watched) {
   };
   convert(q.default_action, q.default_errno_ret);
   for (auto& r : q.syscalls) convert(r.action, r.errno_ret);
-  if (watched) {
-    for (auto& r : q.syscalls) std::erase(r.names, std::string(watched->name));
+  std::vector<std::string> always = tracer::always_notified();
+  if (watched && std::find(always.begin(), always.end(), watched->name) == always.end())
+    always.push_back(std::string(watched->name));
+  for (const auto& name : always) {
+    for (auto& r : q.syscalls) std::erase(r.names, name);
     std::erase_if(q.syscalls, [](const gen::Rule& r) { return r.names.empty(); });
     gen::Rule w;
-    w.names.push_back(std::string(watched->name));
+    w.names.push_back(name);
     w.action = kNotify;
     q.syscalls.push_back(std::move(w));
   }
@@ -181,14 +184,18 @@ int cmd_run(const Args& args) {
   auto control_socket = open_control_socket(p.vm, clock, "run");
   tracer::Enforcer sup(std::move(eo), clock);
   // Like a shell waiting for a foreground job: Ctrl-C and Ctrl-\ from the terminal reach the
-  // workload (same process group) and are not passed on again; INT and QUIT sent to us by a
-  // process (kill, timeout -s INT, a supervisor), and TERM and HUP, are passed on.
+  // workload (same process group) and are not passed on again (a stopped workload gets
+  // SIGCONT, so that it acts on them); INT and QUIT sent to us by a process (kill, timeout
+  // -s INT, a supervisor), and TERM and HUP, are passed on.
   static tracer::Enforcer* forward_to = nullptr;
   forward_to = &sup;
   struct sigaction sa {};
   sa.sa_flags = SA_SIGINFO;
   sa.sa_sigaction = [](int sig, siginfo_t* info, void*) {
-    if ((sig == SIGINT || sig == SIGQUIT) && info->si_code == SI_KERNEL) return;  // the terminal's
+    if ((sig == SIGINT || sig == SIGQUIT) && info->si_code == SI_KERNEL) {  // the terminal's
+      if (forward_to) forward_to->continue_if_stopped();
+      return;
+    }
     if (forward_to) forward_to->signal(sig);
   };
   for (int sig : {SIGINT, SIGQUIT, SIGTERM, SIGHUP}) sigaction(sig, &sa, nullptr);

@@ -207,17 +207,17 @@ std::optional<Edit> plan_recording(const std::string& text, const std::string& f
   }
   // The kernel takes a seccomp filter from a task without CAP_SYS_ADMIN only under
   // no_new_privs: a non-root user, and a root without that capability (the usual container).
+  // The recorder sets it for the workload itself (tracer::needs_no_new_privs), so the
+  // config is left alone; the operator is told what it changes.
   bool root = user_id(user, "uid", file) == 0;
   bool sys_admin = false;
   if (process.contains("capabilities") && process["capabilities"].is_object() &&
       process["capabilities"].contains("effective") && process["capabilities"]["effective"].is_array())
     for (const auto& c : process["capabilities"]["effective"]) sys_admin = sys_admin || c == "CAP_SYS_ADMIN";
   bool nnp = process.contains("noNewPrivileges") && process["noNewPrivileges"] == true;
-  if (!nnp && !(root && sys_admin)) {
-    process["noNewPrivileges"] = true;
-    edit.notes.push_back("noNewPrivileges is set (the recorder's seccomp filter needs it without CAP_SYS_ADMIN): "
-                         "setuid programs in the container do not gain privileges while recorded");
-  }
+  if (!nnp && !(root && sys_admin))
+    edit.notes.push_back("the recorder sets no_new_privs for the workload (its seccomp filter needs it without "
+                         "CAP_SYS_ADMIN): setuid programs in the container do not gain privileges while recorded");
 
   const std::string inside = kInsideDir;
   json mounts = config.contains("mounts") ? config["mounts"] : json::array();

@@ -5,6 +5,7 @@
 #include <iostream>
 #include <linux/seccomp.h>
 #include <mutex>
+#include <sys/ptrace.h>
 
 #include <fmt/format.h>
 
@@ -104,6 +105,17 @@ void print_calls(const std::map<DenialKey, DenialStats>& m) {
   }
 }
 
+// `resp` unless it lets PTRACE_TRACEME proceed: then EPERM, what the kernel answers a
+// process that is already traced (as it is under `syscribe record`). See always_notified().
+Response refuse_traceme(const sys::SyscallInfo* info, const Notification& n, Response resp) {
+  if (resp.kind == Response::Kind::proceed && info && std::string_view(info->name) == "ptrace" &&
+      n.args[0] == PTRACE_TRACEME) {
+    resp.kind = Response::Kind::fail;
+    resp.error = EPERM;
+  }
+  return resp;
+}
+
 uint64_t total(const std::map<DenialKey, DenialStats>& m) {
   uint64_t n = 0;
   for (const auto& [k, d] : m) n += d.count;
@@ -113,6 +125,11 @@ uint64_t total(const std::map<DenialKey, DenialStats>& m) {
 }  // namespace
 
 uint64_t EnforceResult::denied() const { return total(denials); }
+
+const std::vector<std::string>& always_notified() {
+  static const std::vector<std::string> names{"ptrace"};
+  return names;
+}
 
 struct Enforcer::Impl {
   EnforceOptions opt;
@@ -143,7 +160,7 @@ struct Enforcer::Impl {
     if (opt.watched && info == opt.watched && opt.watch_armed() && read_task_status(n.pid).tgid == sup.pid())
       opt.on_watched(*n.arch, n.nr);
     Response resp = response_for(verdict);
-    if (action == SECCOMP_RET_ALLOW) return resp;
+    if (action == SECCOMP_RET_ALLOW) return refuse_traceme(info, n, resp);
     bool bad_arch = !n.arch || std::find(opt.arches.begin(), opt.arches.end(), *n.arch) == opt.arches.end();
     // The profile's own ENOSYS stub: the caller is meant to fall back. Even --complain
     // answers it as the profile does, and it is no denial.
@@ -173,7 +190,7 @@ struct Enforcer::Impl {
       if (id.instances == 0) id.instances = 1;
       agg.record(id, phase_index, stop, clock.now(), n.pid);
     }
-    return resp;
+    return refuse_traceme(info, n, resp);
   }
 };
 
@@ -187,6 +204,7 @@ Enforcer::~Enforcer() = default;
 void Enforcer::start() { impl_->sup.start(); }
 pid_t Enforcer::pid() const { return impl_->sup.pid(); }
 void Enforcer::signal(int sig) const { impl_->sup.signal(sig); }
+void Enforcer::continue_if_stopped() const { impl_->sup.continue_if_stopped(); }
 
 EnforceResult Enforcer::run() {
   SupervisedRun run = impl_->sup.run([this](const Notification& n) { return impl_->decide(n); });

@@ -49,6 +49,12 @@ struct EnforceOptions {
   int stderr_fd = -1;
 };
 
+// Syscalls the notifying filter must send to us whatever the profile says: ptrace, so that
+// PTRACE_TRACEME can be refused (EPERM, as for a process already traced). Granted, it
+// would make syscribe the workload's tracer, and a traced workload stops at its next
+// signal or exec until a tracer that never comes resumes it.
+const std::vector<std::string>& always_notified();
+
 // Denials are sorted by phase first, in the order the phases began, then process and call.
 struct DenialKey {
   uint32_t phase_index = 0;
@@ -77,8 +83,12 @@ class Enforcer {
 
   void start();
   pid_t pid() const;
-  // Thread-safe; SIGKILL kills every process below syscribe.
+  // Thread-safe; SIGCONT follows INT, TERM, QUIT, HUP to a stopped workload; SIGKILL kills
+  // every process below syscribe.
   void signal(int sig) const;
+  // SIGCONT to a stopped workload (no allocation; for the terminal's Ctrl-C, which already
+  // reached it).
+  void continue_if_stopped() const;
   // Until the workload and every descendant are gone.
   EnforceResult run();
   // The denied calls as evidence (what --complain -o writes), after run().

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <atomic>
+#include <linux/capability.h>
 #include <linux/seccomp.h>
 #include <new>
 #include <sys/mman.h>
@@ -137,6 +138,14 @@ pid_t fork_with_default_signals(ResetSignals reset, bool keep_blocked) {
   return 0;
 }
 
+bool needs_no_new_privs() {
+  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3]{};
+  if (syscall(SYS_capget, &header, data) != 0) return true;  // unknown: NNP is always enough
+  static_assert(CAP_SYS_ADMIN < 32, "CAP_SYS_ADMIN is in the first word");
+  return !(data[0].effective & (1u << CAP_SYS_ADMIN));
+}
+
 Launched spawn_child(const LaunchSpec& spec) {
   int go[2];
   if (pipe2(go, O_CLOEXEC) != 0) throw system_error("cannot create a pipe", errno);
@@ -147,7 +156,7 @@ Launched spawn_child(const LaunchSpec& spec) {
   sock_fprog prog{static_cast<unsigned short>(spec.filter.size()), const_cast<sock_filter*>(spec.filter.data())};
   sock_fprog fallback{static_cast<unsigned short>(spec.fallback.size()),
                       const_cast<sock_filter*>(spec.fallback.data())};
-  bool need_nnp = geteuid() != 0;
+  bool need_nnp = needs_no_new_privs();
   ListenerHandshake* hs = nullptr;
   if (spec.listener) {
     void* mem = mmap(nullptr, sizeof(ListenerHandshake), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);

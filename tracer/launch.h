@@ -24,6 +24,13 @@ std::vector<sock_filter> trace_all_filter();
 // -1 with errno set. Makes only the seccomp calls: safe in a forked child.
 long load_listener_filter(const sock_fprog& prog, unsigned long flags);
 
+// Whether the workload's child must set PR_SET_NO_NEW_PRIVS before it loads a seccomp
+// filter: the kernel takes a filter only from a task that has CAP_SYS_ADMIN in its effective
+// set or no_new_privs. True for a non-root user and for a root without that capability (a
+// container that drops it, `capsh --drop=cap_sys_admin`); false for a full root, whose
+// setuid programs then keep working. Asked once, before fork (capget).
+bool needs_no_new_privs();
+
 struct LaunchSpec {
   std::string path;                 // from resolve_command
   std::vector<std::string> argv;

@@ -62,13 +62,14 @@ void NotifySupervisor::start() {
   sock_fprog prog{static_cast<unsigned short>(bpf_.size() / sizeof(sock_filter)),
                   reinterpret_cast<sock_filter*>(bpf_.data())};
 
+  bool nnp = needs_no_new_privs();
   // A signal sent to the workload before its exec must act on it, not run our handler.
   child_ = fork_with_default_signals();
   if (child_ < 0) throw system_error("cannot fork", errno);
   if (child_ == 0) {
     if (out_fd_ >= 0) dup2(out_fd_, 1);
     if (err_fd_ >= 0) dup2(err_fd_, 2);
-    if (geteuid() != 0) prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+    if (nnp) prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
     long fd = load_listener_filter(prog, flags_);
     if (fd < 0) {
       hs->load_errno.store(errno);
@@ -112,10 +113,15 @@ void NotifySupervisor::start() {
 void NotifySupervisor::signal(int sig) const {
   if (child_ <= 0) return;
   kill(child_, sig);
+  if (continue_after(sig)) continue_if_stopped();
   // SIGKILL ends the whole tree, as a runtime stopping a container would: every process
   // below us (we are the subreaper, so orphans of the workload are ours too).
   if (sig == SIGKILL)
     for (pid_t p : list_descendants(getpid())) kill(p, SIGKILL);
+}
+
+void NotifySupervisor::continue_if_stopped() const {
+  if (child_ > 0 && is_stopped(child_)) kill(child_, SIGCONT);
 }
 
 SupervisedRun NotifySupervisor::run(const std::function<Response(const Notification&)>& decide) {

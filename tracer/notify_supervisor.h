@@ -56,9 +56,13 @@ class NotifySupervisor {
   // caller's /proc entries and memory.
   SupervisedRun run(const std::function<Response(const Notification&)>& decide);
 
-  // Sends a signal to the launched process (thread-safe); SIGKILL kills every process
-  // below syscribe, the workload's orphans included.
+  // Sends a signal to the launched process (thread-safe, no allocation but for SIGKILL);
+  // a stopped process gets SIGCONT after a signal meant to end it (continue_after());
+  // SIGKILL kills every process below syscribe, the workload's orphans included.
   void signal(int sig) const;
+  // SIGCONT to the launched process if it is stopped (no allocation): a signal the terminal
+  // sent its group (Ctrl-C) is then acted on instead of staying pending.
+  void continue_if_stopped() const;
 
  private:
   std::string path_;

@@ -1,7 +1,10 @@
 #include "tracer/proc_info.h"
 
 #include <algorithm>
+#include <csignal>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -66,6 +69,22 @@ TaskStatus read_task_status(pid_t tid) {
   s.ok = s.tgid > 0;
   return s;
 }
+
+bool is_stopped(pid_t pid) {
+  char path[64];
+  std::snprintf(path, sizeof path, "/proc/%d/stat", static_cast<int>(pid));
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  char buf[512];
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n <= 0) return false;
+  buf[n] = '\0';
+  const char* end_of_comm = std::strrchr(buf, ')');  // "PID (COMM) STATE ..."; COMM may hold ')'
+  return end_of_comm && end_of_comm[1] == ' ' && end_of_comm[2] == 'T';
+}
+
+bool continue_after(int sig) { return sig == SIGINT || sig == SIGTERM || sig == SIGQUIT || sig == SIGHUP; }
 
 std::string read_exe(pid_t pid) {
   char buf[PATH_MAX];

@@ -115,6 +115,7 @@ struct Tracee {
   Proc* proc = nullptr;
   Counter* pending = nullptr;  // entry recorded, waiting for the exit stop (--results)
   bool announced = false;      // its creator's fork/clone event has been handled
+  bool group_stopped = false;  // last resumed with PTRACE_LISTEN: in a group stop
 };
 
 // One notification on its way, between its answer and its count (notify engine).
@@ -185,6 +186,7 @@ struct Recorder::Impl {
 
   // ---- the one resume function -------------------------------------------------
   void resume(Tracee& t, Resume how, int sig = 0) {
+    t.group_stopped = how == Resume::listen;
     long r = 0;
     switch (how) {
       case Resume::cont: r = ptrace(PTRACE_CONT, t.tid, nullptr, sig); break;
@@ -491,7 +493,7 @@ struct Recorder::Impl {
         killing_all = true;
         for (const auto& [tgid, proc] : procs) kill(tgid, SIGKILL);
       } else {
-        kill(main, s);
+        send_to_main(s);
       }
     }
     for (int s : kDetachOn)
@@ -501,7 +503,7 @@ struct Recorder::Impl {
         if (!(sigs & bit(s)) || main <= 0) continue;
         if (term.active()) {
           // The workload has its own group: nothing but us passed this signal on.
-          kill(main, s);
+          send_to_main(s);
         } else {
           // Same process group: a signal sent to the group reached the main process
           // already. Decide once the queued stops are seen.
@@ -518,6 +520,23 @@ struct Recorder::Impl {
     }
   }
 
+  // A signal passed on to the main process; see wake_main().
+  void send_to_main(int sig) {
+    kill(main, sig);
+    wake_main(sig);
+  }
+
+  // A main process in a group stop (it raised SIGSTOP, as a debugger's child does) keeps a
+  // signal meant to end it pending until SIGCONT: send one after it (continue_after()).
+  void wake_main(int sig) {
+    if (!continue_after(sig)) return;
+    for (const auto& [tid, t] : tracees)
+      if (t.proc && t.proc->tgid == main && t.group_stopped) {
+        kill(main, SIGCONT);
+        return;
+      }
+  }
+
   void settle_suspend() {
     if (suspend_sig) {
       int sig = suspend_sig;
@@ -531,6 +550,7 @@ struct Recorder::Impl {
       for (int s : kForwarded) {
         if (!(forward_pending & bit(s))) continue;
         if (!(main_got & bit(s)) && procs.count(main) && !signal_pending(main, s)) kill(main, s);
+        wake_main(s);  // also when the group's copy is the one pending
       }
       forward_pending = 0;
     }

@@ -9,6 +9,7 @@ EVIDENCE is a valid evidence file, PROFILE a valid OCI profile and DECISIONS a r
 decisions file (YAML). The recording cases need
 ptrace; where the kernel refuses it they are skipped and the test says so.
 """
+import functools
 import json
 import os
 import signal
@@ -18,31 +19,17 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'pylib'))
+from syscribe_test import check, completed, finish  # noqa: E402
+
 syscribe, evidence, profile, decisions = sys.argv[1:5]
-failures = []
 tmp = tempfile.mkdtemp(prefix='syscribe-operator-')
-
-
-def check(what, ok, why=''):
-    print(f"{'ok  ' if ok else 'FAIL'} {what}{'' if ok else ': ' + why}", flush=True)
-    if not ok:
-        failures.append(what)
-
-
-def run(*args, timeout=30, **kw):
-    return subprocess.run([syscribe, *args], capture_output=True, text=True, timeout=timeout, **kw)
+# syscribe ARGS: the CompletedProcess; returncode None when it did not end in time.
+run = functools.partial(completed, syscribe, timeout=30)
 
 
 def path(name):
     return os.path.join(tmp, name)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(('127.0.0.1', 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 # --- Checkpoints: the file a killed recorder leaves says it is incomplete. ---
@@ -84,16 +71,16 @@ with open(permissive, 'w') as f:
                'syscalls': [{'names': ['reboot'], 'action': 'SCMP_ACT_ERRNO'}]}, f)
 for cmd in (['record', '-q', '-o', path('hang.json')], ['run', '-q', '--profile', permissive]):
     start = time.time()
-    try:
-        r = run(*cmd, '--ready', 'delay:0.1', '--traffic', 'trap "" TERM; sleep 60', '--traffic-timeout', '1',
-                '--', 'sleep', '60', timeout=20)
-        took = time.time() - start
-        check(f'{cmd[0]} --traffic-timeout 1 ends a traffic command that ignores SIGTERM', took < 8, f'{took:.1f} s')
-        check(f'{cmd[0]} --traffic-timeout: exit 1 naming the traffic command',
-              r.returncode == 1 and 'sleep 60' in r.stderr and '--traffic-timeout' in r.stderr,
-              f'exit {r.returncode}: {r.stderr}')
-    except subprocess.TimeoutExpired:
+    r = run(*cmd, '--ready', 'delay:0.1', '--traffic', 'trap "" TERM; sleep 60', '--traffic-timeout', '1',
+            '--', 'sleep', '60', timeout=20)
+    if r.returncode is None:
         check(f'{cmd[0]} --traffic-timeout 1 ends a traffic command that never ends', False, 'still waiting after 20 s')
+        continue
+    took = time.time() - start
+    check(f'{cmd[0]} --traffic-timeout 1 ends a traffic command that ignores SIGTERM', took < 8, f'{took:.1f} s')
+    check(f'{cmd[0]} --traffic-timeout: exit 1 naming the traffic command',
+          r.returncode == 1 and 'sleep 60' in r.stderr and '--traffic-timeout' in r.stderr,
+          f'exit {r.returncode}: {r.stderr}')
 r = run('record', '--traffic-timeout', '-1', '--', 'true')
 check('--traffic-timeout -1 is a usage error', r.returncode == 2 and '--traffic-timeout' in r.stderr, r.stderr)
 r = run('record', '--help')
@@ -123,11 +110,22 @@ check('review --help has an options block', r.returncode == 0 and 'Options' in r
 r = run('record', '--help')
 check('record --help has examples', 'Examples:' in r.stdout and '--traffic' in r.stdout.split('Examples:')[-1], '')
 
-# --- run names the child that ignored the stop signal. ---
-r = run('run', '-q', '--profile', permissive, '--ready', 'delay:0.2', '--traffic', 'true', '--stop-timeout', '1', '--',
-        'sh', '-c', 'sh -c "trap \\"\\" TERM; exec sleep 27" & exec sleep 26', timeout=30)
-check('run names the child that ignored the stop signal',
-      r.returncode == 1 and 'still running then:' in r.stderr and 'sleep (pid' in r.stderr, f'exit {r.returncode}: {r.stderr}')
+# --- record and run name the child that ignored the stop signal: its comm and pid. ---
+# The main process dies of SIGTERM; its child ignores it and says its pid before it execs sleep.
+stubborn_pid = path('stubborn.pid')
+for cmd in (['record', '-q', '-o', path('stubborn.json')], ['run', '-q', '--profile', permissive]):
+    if os.path.exists(stubborn_pid):
+        os.unlink(stubborn_pid)
+    r = run(*cmd, '--ready', 'delay:0.2', '--traffic', 'true', '--stop-timeout', '1', '--', 'sh', '-c',
+            f'sh -c "echo \\$\\$ > {stubborn_pid}; trap \\"\\" TERM; exec sleep 27" & exec sleep 26', timeout=30)
+    try:
+        with open(stubborn_pid) as f:
+            pid = int(f.read())
+    except (OSError, ValueError):
+        pid = None
+    named = r.stderr.split('still running then: ', 1)[-1].split('\n')[0] if 'still running then: ' in r.stderr else ''
+    check(f'{cmd[0]} names the child that ignored the stop signal, by comm and pid, and only it',
+          r.returncode == 1 and pid is not None and named == f'sleep (pid {pid})', f'exit {r.returncode}, pid {pid}: {r.stderr}')
 
 # --- generate --runtime docker: Docker uses runc. ---
 r = run('generate', evidence, '--runtime', 'docker', '-o', path('docker.json'))
@@ -183,6 +181,4 @@ check('--ready tcp: on a port already served is refused', r.returncode == 2 and 
 check('... before the workload is launched', not os.path.exists(marker), 'the workload ran')
 busy.close()
 
-if failures:
-    print(f"{len(failures)} failed")
-    sys.exit(1)
+finish('all operator cases passed')

@@ -13,21 +13,18 @@ import os
 import pty
 import re
 import select
+import signal
 import struct
 import subprocess
 import sys
 import termios
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'pylib'))
+from syscribe_test import check, finish, state  # noqa: E402
+
 syscribe = sys.argv[1]
-failures = []
 ROWS, COLS = 24, 100
-
-
-def check(what, ok, why=''):
-    print(f"{'ok  ' if ok else 'FAIL'} {what}{'' if ok else ': ' + why}", flush=True)
-    if not ok:
-        failures.append(what)
 
 
 class Screen:
@@ -99,10 +96,15 @@ class Screen:
             self.y = self.x = 0
 
 
-def run_on_pty(args, timeout=30):
+def run_on_pty(args, timeout=30, on_output=None, ctty=False):
+    """Runs ARGS on a new pty; ON_OUTPUT(transcript, master) is called after each chunk (it may
+    type into MASTER). CTTY: the pty is also its controlling terminal (Ctrl-C typed into
+    MASTER signals its foreground group)."""
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack('HHHH', ROWS, COLS, 0, 0))
-    proc = subprocess.Popen(args, stdin=slave, stdout=slave, stderr=slave, close_fds=True, start_new_session=True)
+    take = (lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0)) if ctty else None
+    proc = subprocess.Popen(args, stdin=slave, stdout=slave, stderr=slave, close_fds=True, start_new_session=True,
+                            preexec_fn=take)
     os.close(slave)
     screen = Screen(ROWS, COLS)
     shared, seen_status, transcript = [], [], ''
@@ -118,6 +120,8 @@ def run_on_pty(args, timeout=30):
                 break
             transcript += data
             screen.feed(data)
+            if on_output:
+                on_output(transcript, master)
             for y in range(ROWS):
                 t = screen.text(y)
                 if 'new in the last second' in t:
@@ -126,7 +130,11 @@ def run_on_pty(args, timeout=30):
                         shared.append(t)
         elif proc.poll() is not None:
             break
-    proc.wait(5)
+    try:
+        proc.wait(5)
+    except subprocess.TimeoutExpired:  # still running: a failure the caller sees in the status
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
     os.close(master)
     return proc.returncode, screen, shared, seen_status, transcript
 
@@ -161,8 +169,29 @@ for script, sig, status in (('kill -PIPE $$', 'SIGPIPE', 141), ('exec sync', 'SI
                        capture_output=True, text=True, timeout=30)
     check(f'run names {sig} in its exit message', p.returncode == status and f'was killed by {sig} (status {status})' in p.stderr
           and f'exited {status}' not in p.stderr, f'exit {p.returncode}: {p.stderr[-300:]}')
+# Ctrl-C on a terminal while the workload is stopped (it sent itself SIGSTOP, as a debugger's
+# child does): the terminal's SIGINT reached it but stays pending; run continues it so that it
+# acts on it, and exits 130 instead of waiting for good.
+typed = []
+
+
+def ctrl_c_once_stopped(transcript, master):
+    m = re.search(r'stopping (\d+)', transcript)
+    if typed or not m:
+        return
+    pid = m.group(1)
+    deadline = time.time() + 5
+    while time.time() < deadline and state(pid) != 'T':
+        time.sleep(0.02)
+    typed.append(state(pid))
+    os.write(master, b'\x03')
+
+
+rc, screen, shared, status, transcript = run_on_pty(
+    [syscribe, 'run', '-q', '--profile', profile, '--', 'sh', '-c', 'echo stopping $$; kill -STOP $$; echo continued'],
+    timeout=20, on_output=ctrl_c_once_stopped, ctty=True)
+check('run on a terminal: Ctrl-C ends a workload that stopped itself (exit 130)',
+      typed == ['T'] and rc == 130 and 'continued' not in transcript, f'state then {typed}, exit {rc}: {transcript!r}')
 os.unlink(profile)
 
-if failures:
-    print(f"{len(failures)} failed")
-    sys.exit(1)
+finish('all terminal cases passed')

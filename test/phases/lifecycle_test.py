@@ -8,7 +8,8 @@ asserted are generous upper bounds.
 Usage: lifecycle_test.py SYSCRIBE SIGFD_SERVER"""
 import json, os, signal, socket, subprocess, sys, tempfile, time
 
-from phase_lib import check, failures, free_port, phase_calls
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'pylib'))
+from syscribe_test import check, completed, finish, free_port, phase_calls, procs_running, wait_for  # noqa: E402
 
 S, SIGFD = sys.argv[1:3]
 T = tempfile.mkdtemp(prefix='syscribe-lifecycle-')
@@ -28,10 +29,8 @@ def path(name):
 
 
 def record(*args, timeout=60):
-    try:
-        return subprocess.run([S, 'record', *args], capture_output=True, text=True, timeout=timeout)
-    except subprocess.TimeoutExpired as e:
-        return subprocess.CompletedProcess(e.cmd, None, '', f'(no exit within {timeout} s)')
+    """syscribe record ARGS; returncode None when it did not end within TIMEOUT seconds."""
+    return completed(S, 'record', *args, timeout=timeout)
 
 
 def evidence(file):
@@ -44,31 +43,6 @@ def evidence(file):
 
 def marks(ev):
     return [(m['phase'], m['source']) for m in ev['recordings'][0]['marks']] if ev else []
-
-
-def procs_running(argv):
-    """Pids of live (non-zombie) processes whose argv starts with `argv`."""
-    found = []
-    for pid in filter(str.isdigit, os.listdir('/proc')):
-        try:
-            with open(f'/proc/{pid}/cmdline', 'rb') as f:
-                args = f.read().split(b'\0')
-            with open(f'/proc/{pid}/stat') as f:
-                state = f.read().rsplit(')', 1)[1].split()[0]
-        except OSError:
-            continue
-        if [a.decode() for a in args[:len(argv)]] == argv and state != 'Z':
-            found.append(int(pid))
-    return found
-
-
-def wait_for(cond, seconds=30):
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        if cond():
-            return True
-        time.sleep(0.02)
-    return cond()
 
 
 # 1, 4. The workload exits while the traffic runs (with each kind of readiness): a clear
@@ -120,7 +94,7 @@ for sig in (signal.SIGTERM, signal.SIGKILL):
     proc = subprocess.Popen([S, 'record', '-q', '-o', out, '--control', path(f'{sig.name}.sock'), '--ready', ready, '--traffic',
                              f'touch {started}; exec {" ".join(sleeper)}', '--', *workload],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    up = wait_for(lambda: os.path.exists(started) and procs_running(sleeper))
+    up = wait_for(lambda: os.path.exists(started) and procs_running(sleeper), 30)
     proc.send_signal(sig)
     try:
         _, err = proc.communicate(timeout=45)
@@ -171,7 +145,7 @@ stop = path('ctl.stop')
 a = subprocess.Popen([S, 'record', '-o', path('ctl-a.json'), '--control', sock, '--', 'sh', '-c',
                       f'while [ ! -e {stop} ]; do sleep 0.02; done'],
                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-check('control socket up', wait_for(lambda: os.path.exists(sock)), sock)
+check("control socket up", wait_for(lambda: os.path.exists(sock), 30), sock)
 p = record('-q', '-o', path('ctl-b.json'), '--control', sock, '--', 'touch', path('launched-b'))
 check('--control on a live recording\'s socket: exit 2, one line, nothing launched',
       p.returncode == 2 and p.stderr.count('\n') == 1 and 'another recording is listening' in p.stderr and
@@ -243,5 +217,4 @@ for i in range(20):
         late.append(f'{i}: exit {p.returncode}: {p.stderr.strip()}')
 check('a stop signal sent before the workload runs its command still stops it', not late, '; '.join(late[:3]))
 
-print(f"{len(failures)} failed" if failures else "all lifecycle cases passed")
-sys.exit(1 if failures else 0)
+finish('all lifecycle cases passed')

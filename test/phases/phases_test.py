@@ -6,7 +6,8 @@ becomes ready fails with the timeout error and still leaves its evidence.
 Usage: phases_test.py SYSCRIBE WEBHOOK TRAFFIC_SH"""
 import json, os, subprocess, sys, tempfile, time
 
-from phase_lib import check, failures, free_port, phase_calls
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'pylib'))
+from syscribe_test import check, finish, free_port, phase_calls, procs_running  # noqa: E402
 
 S, WEBHOOK, TRAFFIC = sys.argv[1:4]
 T = tempfile.mkdtemp(prefix='syscribe-phases-')
@@ -150,15 +151,9 @@ for cmd in (['record', '-q', '-o', stubborn_ev], ['run', '-q', '--profile', stub
     p = subprocess.run([S, *cmd, '--ready', 'delay:0.2', '--traffic', 'true', '--stop-timeout', '1', '--', *stubborn],
                        capture_output=True, text=True, timeout=60)
     took = time.monotonic() - t0
-    left = []
-    for pid in filter(str.isdigit, os.listdir('/proc')):
-        try:
-            with open(f'/proc/{pid}/cmdline', 'rb') as f:
-                if f.read().split(b'\0')[:2] == [b'sleep', b'37.25']:
-                    left.append(pid)
-                    os.kill(int(pid), 9)
-        except OSError:
-            pass
+    left = procs_running(['sleep', '37.25'])
+    for pid in left:
+        os.kill(pid, 9)
     check(f'{cmd[0]}: a workload ignoring the stop signal is killed with its children after --stop-timeout',
           p.returncode == 1 and 'did not stop within 1 s of SIGTERM: killed' in p.stderr and took < 15 and not left
           and 'never' not in p.stdout, f'exit {p.returncode} after {took:.1f} s, left {left}: {p.stderr}')
@@ -174,5 +169,4 @@ check('failing traffic: exit 1 naming the traffic command', p.returncode == 1 an
 p = subprocess.run([S, 'record', '--ready', 'http:x', '--', 'true'], capture_output=True, text=True)
 check('bad --ready: exit 2, one line', p.returncode == 2 and p.stderr.count('\n') == 1 and 'unknown kind' in p.stderr,
       f'exit {p.returncode}: {p.stderr}')
-print(f"{len(failures)} failed" if failures else "all phase cases passed")
-sys.exit(1 if failures else 0)
+finish('all phase cases passed')

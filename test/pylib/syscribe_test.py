@@ -1,6 +1,6 @@
 """Helpers shared by syscribe's Python test suites: checks that count failures and skips, the
 exit status meson reads (0 pass, 1 fail, 77 skip), running syscribe and the test programs,
-recording, and scanning /proc for processes a test left behind.
+recording, reading evidence by phase, and scanning /proc for processes a test left behind.
 
 A suite imports it with
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'pylib'))
@@ -58,6 +58,15 @@ def run(exe, *args, timeout=60, **kw):
     return p.returncode, p.stdout, p.stderr
 
 
+def completed(exe, *args, timeout=60, **kw):
+    """Runs EXE ARGS; returns the CompletedProcess (text). One that did not end within TIMEOUT
+    seconds is killed and returned with returncode None and a note as its stderr."""
+    try:
+        return subprocess.run([exe, *args], capture_output=True, text=True, timeout=timeout, **kw)
+    except subprocess.TimeoutExpired as e:
+        return subprocess.CompletedProcess(e.cmd, None, '', f'(no exit within {timeout} s)')
+
+
 def prog(directory, prefix, name):
     """A built test program: DIRECTORY/PREFIXNAME (tp_, rp_, ...)."""
     return os.path.join(directory, prefix + name)
@@ -77,20 +86,51 @@ def record(syscribe, out, argv, extra=(), timeout=60):
     return p, ev
 
 
+def phase_calls(ev):
+    """{phase: set of syscall names} over every process and arch of evidence EV; {} for None."""
+    out = {}
+    for p in ev['processes'] if ev else []:
+        for phase, arches in p['phases'].items():
+            for m in arches.values():
+                out.setdefault(phase, set()).update(m)
+    return out
+
+
+def state(pid):
+    """The state letter of process PID in /proc (R, S, T, t, Z, ...); None when it is gone."""
+    try:
+        with open(f'/proc/{pid}/stat') as f:
+            return f.read().rsplit(')', 1)[1].split()[0]  # "PID (COMM) STATE ...": COMM may hold ')'
+    except (OSError, IndexError):
+        return None
+
+
 def leftovers(exe_prefix):
     """Processes (not zombies) whose executable starts with EXE_PREFIX: 'PID NAME state S'."""
     found = []
     exe_prefix = os.path.realpath(os.path.dirname(exe_prefix)) + '/' + os.path.basename(exe_prefix)
-    for pid in os.listdir('/proc'):
-        if not pid.isdigit():
-            continue
+    for pid in filter(str.isdigit, os.listdir('/proc')):
         try:
             exe = os.readlink(f'/proc/{pid}/exe')
-            state = open(f'/proc/{pid}/stat').read().rsplit(')', 1)[1].split()[0]
         except OSError:
             continue
-        if exe.startswith(exe_prefix) and state != 'Z':
-            found.append(f'{pid} {os.path.basename(exe)} state {state}')
+        st = state(pid)
+        if exe.startswith(exe_prefix) and st not in (None, 'Z'):
+            found.append(f'{pid} {os.path.basename(exe)} state {st}')
+    return found
+
+
+def procs_running(argv):
+    """Pids of live (not zombie) processes whose argv starts with the list ARGV."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir('/proc')):
+        try:
+            with open(f'/proc/{pid}/cmdline', 'rb') as f:
+                args = f.read().split(b'\0')
+        except OSError:
+            continue
+        if [a.decode(errors='replace') for a in args[:len(argv)]] == argv and state(pid) not in (None, 'Z'):
+            found.append(int(pid))
     return found
 
 
@@ -127,10 +167,11 @@ def port_open(port, host='127.0.0.1'):
 
 
 def wait_for(cond, timeout=10.0, step=0.02):
-    """Polls COND until it is true (returns True) or TIMEOUT seconds pass (returns False)."""
+    """Polls COND until it is true (returns True) or TIMEOUT seconds pass (returns COND's last
+    answer, asked once more at the end)."""
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         if cond():
             return True
         time.sleep(step)
-    return False
+    return bool(cond())

@@ -6,7 +6,11 @@ workload's, the evidence is complete and valid, and no process of the case is le
 behind (alive, stopped or traced). Prints one line per case; exits 1 on any failure.
 Usage: run_reliability.py --syscribe PATH --progs DIR [--only SUBSTRING]
 """
-import argparse, json, os, signal, subprocess, sys, tempfile, time
+import argparse, functools, json, os, signal, subprocess, sys, tempfile, time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'pylib'))
+from syscribe_test import check, finish, skip, state  # noqa: E402
+import syscribe_test as t  # noqa: E402
 
 ap = argparse.ArgumentParser()
 ap.add_argument('--syscribe', required=True)
@@ -14,49 +18,12 @@ ap.add_argument('--progs', required=True)
 ap.add_argument('--only')
 opt = ap.parse_args()
 TMP = tempfile.mkdtemp(prefix='syscribe-reliability-')
-failures = []
-
-
-def prog(name):
-    return os.path.join(opt.progs, 'rp_' + name)
-
-
-def check(case, ok, why=''):
-    print(f"{'ok  ' if ok else 'FAIL'} {case}{'' if ok else ': ' + why}", flush=True)
-    if not ok:
-        failures.append(case)
-
-
-def leftovers():
-    """Processes running one of our programs, or any process stopped by a tracer of ours."""
-    found = []
-    for pid in os.listdir('/proc'):
-        if not pid.isdigit():
-            continue
-        try:
-            exe = os.readlink(f'/proc/{pid}/exe')
-        except OSError:
-            continue
-        if exe.startswith(os.path.realpath(opt.progs) + '/rp_'):
-            try:
-                state = open(f'/proc/{pid}/stat').read().rsplit(')', 1)[1].split()[0]
-            except OSError:
-                continue
-            if state != 'Z':
-                found.append(f'{pid} {os.path.basename(exe)} state {state}')
-    return found
+prog = functools.partial(t.prog, opt.progs, 'rp_')
 
 
 def no_leftovers(case):
-    for _ in range(50):
-        left = leftovers()
-        if not left:
-            return True
-        time.sleep(0.1)
-    check(case + ': nothing left behind', False, '; '.join(left))
-    for line in left:
-        os.kill(int(line.split()[0]), signal.SIGKILL)
-    return False
+    """No process running one of our programs outlives CASE (checked, and killed if so)."""
+    return t.no_leftovers(case, prog(""))
 
 
 def load(path):
@@ -81,15 +48,10 @@ def instances(ev, exe_suffix):
 
 def record(case, argv, extra=(), timeout=60, expect=0):
     out = os.path.join(TMP, case.replace(' ', '_') + '.json')
-    p = subprocess.run([opt.syscribe, 'record', '-q', '-o', out, *extra, '--', *argv],
-                       capture_output=True, text=True, timeout=timeout)
-    ok = p.returncode == expect
-    check(case + f': exit status {expect}', ok, f'got {p.returncode}; stderr: {p.stderr[-300:]}')
-    ev = None
-    try:
-        ev = load(out)
-    except (OSError, ValueError) as e:
-        check(case + ': evidence written', False, str(e))
+    p, ev = t.record(opt.syscribe, out, argv, extra, timeout)
+    check(case + f': exit status {expect}', p.returncode == expect, f'got {p.returncode}; stderr: {p.stderr[-300:]}')
+    if ev is None:
+        check(case + ': evidence written', False, f'{out} is missing or not JSON')
     no_leftovers(case)
     return p, ev
 
@@ -128,8 +90,8 @@ def case_selfstop():
     line = proc.stdout.readline()
     pid = int(line.split()[1])
     time.sleep(0.3)
-    state = open(f'/proc/{pid}/stat').read().rsplit(')', 1)[1].split()[0]
-    check('self-stop: the workload is stopped, not running', state in ('T', 't'), f'state {state}')
+    st = state(pid)
+    check('self-stop: the workload is stopped, not running', st in ('T', 't'), f'state {st}')
     os.kill(pid, signal.SIGCONT)
     rest, _ = proc.communicate(timeout=20)
     check('self-stop: continued by SIGCONT and exited 0', proc.returncode == 0 and 'continued' in rest,
@@ -209,8 +171,7 @@ def case_full_disk():
     mnt = os.path.join(TMP, 'small')
     os.mkdir(mnt)
     if subprocess.run(['mount', '-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', mnt]).returncode != 0:
-        print('skip full disk: cannot mount a tmpfs here', flush=True)
-        skipped.append('full disk')
+        skip('full disk', 'cannot mount a tmpfs here')
         return
     try:
         out = os.path.join(mnt, 'ev.json')
@@ -235,17 +196,9 @@ def case_full_disk():
         subprocess.run(['umount', mnt])
 
 
-skipped = []  # cases that could not run here: the run then reports a skip (77), not a pass
-
 CASES = [case_forkbomb, case_threads, case_signals, case_selfstop, case_nested_ptrace, case_own_seccomp,
          case_exit_midsyscall, case_static, case_recorder_signals, case_recorder_sigkill, case_full_disk]
 for c in CASES:
     if wanted(c.__name__):
         c()
-if failures:
-    print(f"{len(failures)} failed")
-    sys.exit(1)
-if skipped:
-    print(f"every case that ran passed; skipped: {', '.join(skipped)}")
-    sys.exit(77)
-print("all reliability cases passed")
+finish('all reliability cases passed')

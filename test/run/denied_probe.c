@@ -2,13 +2,18 @@
  * unshare(CLONE_NEWUTS) and socket(AF_NETLINK), which a profile recorded from "base"
  * denies, and prints the errno each got so the test can check the kernel's verdict.
  * "int80" makes an i386 getpid (int 0x80) and prints "int80 ok" if it
- * returned; elsewhere than x86_64 it prints "int80 unsupported". */
+ * returned; elsewhere than x86_64 it prints "int80 unsupported".
+ * "traceme" is a debugger's child: PTRACE_TRACEME, prints what it got, then execs itself as
+ * "base" (a traced process would stop at that exec for its tracer). "stop" raises SIGSTOP
+ * after "stopping", so a test can check a stopped workload still ends on a signal. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #if defined(__x86_64__)
@@ -29,6 +34,20 @@ int main(int argc, char** argv) {
     if (rc == 0) pthread_join(t, 0);
     printf("thread %s\n", rc == 0 ? "ok" : strerror(rc));
     return 7;
+  }
+  if (argc > 1 && strcmp(argv[1], "traceme") == 0) {
+    long r = ptrace(PTRACE_TRACEME, 0, 0, 0);
+    printf("traceme=%ld errno=%d\n", r, r < 0 ? errno : 0);
+    fflush(stdout);
+    execl(argv[0], argv[0], "base", (char*)0);
+    return 126;
+  }
+  if (argc > 1 && strcmp(argv[1], "stop") == 0) {
+    printf("stopping\n");
+    fflush(stdout);
+    raise(SIGSTOP);
+    printf("continued\n");
+    return 0;
   }
   int extra = argc > 1 && strcmp(argv[1], "extra") == 0;
   printf("probe start\n");

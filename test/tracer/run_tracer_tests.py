@@ -12,7 +12,11 @@ toolchain, a kernel without int 0x80).
 --engine runs every launched recording with that engine (the default: the recorder's own
 choice, the notify engine on this kind of kernel); the strace oracle must agree for each.
 """
-import argparse, json, os, platform, re, shutil, signal, subprocess, sys, tempfile, time
+import argparse, functools, json, os, platform, re, shutil, signal, subprocess, sys, tempfile, time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'pylib'))
+from syscribe_test import check, finish, skip, state  # noqa: E402
+import syscribe_test as t  # noqa: E402
 
 ap = argparse.ArgumentParser()
 ap.add_argument('--syscribe', required=True)
@@ -25,39 +29,18 @@ opt = ap.parse_args()
 
 NATIVE = {'x86_64': 'x86_64', 'aarch64': 'aarch64'}.get(platform.machine(), platform.machine())
 TMP = tempfile.mkdtemp(prefix='syscribe-tracer-test-')
-failures = []
-skipped = []
 TIMING_DEPENDENT = {'futex'}
 STRACE = opt.strace or shutil.which('strace')
 # Inserted after `record` in every launched recording.
 ENGINE = () if opt.engine == 'auto' else ('--engine', opt.engine)
 # The evidence's `mode` a plain launched recording must show.
 LAUNCH_MODE = {'auto': 'notify-sync', 'notify': 'notify-sync', 'ptrace': 'seccomp'}[opt.engine]
-
-
-def skip(case, why):
-    print(f'skip {case}: {why}', flush=True)
-    skipped.append(case)
-
-
-def prog(name):
-    return os.path.join(opt.progs, 'tp_' + name)
-
-
-def check(case, ok, why=''):
-    print(f"{'ok  ' if ok else 'FAIL'} {case}{'' if ok else ': ' + why}", flush=True)
-    if not ok:
-        failures.append(case)
+prog = functools.partial(t.prog, opt.progs, 'tp_')
 
 
 def record(argv, extra=(), timeout=30):
-    out = os.path.join(TMP, 'ev.json')
-    if os.path.exists(out):
-        os.unlink(out)
-    p = subprocess.run([opt.syscribe, 'record', *ENGINE, '-q', '-o', out, *extra, '--', *argv],
-                       capture_output=True, text=True, timeout=timeout)
-    ev = json.load(open(out)) if os.path.exists(out) else None
-    return p, ev
+    """A launched recording with this run's engine, into one scratch file: (process, evidence)."""
+    return t.record(opt.syscribe, os.path.join(TMP, 'ev.json'), argv, (*ENGINE, *extra), timeout)
 
 
 def evidence_sets(ev):
@@ -237,6 +220,8 @@ if opt.engine != 'notify':
     program_case('ptrace-syscall mode', [prog('procs'), prog('empty')], extra=('--mode', 'ptrace-syscall'))
 program_case('exec racing threads', [prog('exec_race'), prog('empty')])
 program_case('sigstorm', [prog('sigstorm')])
+# A debugger's child asks to be traced: already traced, it gets EPERM (exit 0 says so).
+program_case('traceme', [prog('traceme')])
 if not opt.m32:
     skip('m32', 'no -m32 toolchain (install gcc-multilib)')
 elif not runs_natively([opt.m32]):
@@ -247,14 +232,6 @@ else:
 
 def selected(name):
     return not opt.only or opt.only in name
-
-
-def state_of(pid):
-    try:
-        with open(f'/proc/{pid}/stat') as f:
-            return f.read().rsplit(')', 1)[1].split()[0]
-    except OSError:
-        return None
 
 
 # ---- recording details ----------------------------------------------------------------------
@@ -351,7 +328,7 @@ if selected('recorder killed'):
     time.sleep(0.2)
     size = os.path.getsize(grow)
     time.sleep(0.3)
-    left = [k for k in kids if state_of(int(k)) not in (None, 'Z')]
+    left = [k for k in kids if state(int(k)) not in (None, 'Z')]
     check('recorder killed: the workload is gone and writes nothing more',
           kids and not left and os.path.getsize(grow) == size, f'kids={kids} left={left} {size} {os.path.getsize(grow)}')
 
@@ -401,6 +378,60 @@ if selected('signal passthrough'):
     rc = rec.wait(timeout=10)
     check('signal passthrough: SIGTERM to the process group is delivered once', rc == 10 + signal.SIGTERM, str(rc))
 
+if selected('traceme stop'):
+    # A debugger's child that stopped itself for a tracer that never comes: SIGTERM or SIGINT
+    # to syscribe still ends it (passed on, then SIGCONT so that the stopped process acts).
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        rec = subprocess.Popen([opt.syscribe, 'record', *ENGINE, '-q', '-o', os.path.join(TMP, 'tm.json'), '--',
+                                prog('traceme'), 'stop'], stdout=subprocess.PIPE, text=True)
+        said = [rec.stdout.readline() for _ in range(3)]
+        kids = open(f'/proc/{rec.pid}/task/{rec.pid}/children').read().split()
+        deadline = time.time() + 5
+        while time.time() < deadline and not (kids and state(int(kids[0])) in ('t', 'T')):
+            time.sleep(0.02)
+        stopped = bool(kids) and state(int(kids[0])) in ('t', 'T')
+        rec.send_signal(sig)
+        try:
+            rc = rec.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            rc = None
+            for k in kids:
+                os.kill(int(k), signal.SIGKILL)
+            rec.wait()
+        check(f'traceme stop: SIG{sig.name[3:]} to syscribe ends a workload stopped in SIGSTOP after EPERM',
+              said[1:] == ['traceme=-1 errno=1\n', 'stopping\n'] and stopped and rc == 128 + sig,
+              f'said {said}, stopped {stopped}, exit {rc}')
+
+def cap_effective():
+    for line in open('/proc/self/status'):
+        if line.startswith('CapEff:'):
+            return int(line.split()[1], 16)
+    return 0
+
+
+if selected('no_new_privs'):
+    # The kernel takes the launch filter without no_new_privs only from a task with
+    # CAP_SYS_ADMIN: a full root records without it (setuid programs keep working), a root
+    # without that capability (a container, capsh --drop) sets it and still records.
+    CAP_SYS_ADMIN = 21
+    nnp_argv = ['grep', '^NoNewPrivs:', '/proc/self/status']
+    out = os.path.join(TMP, 'nnp.json')
+    if os.geteuid() != 0 or not cap_effective() & (1 << CAP_SYS_ADMIN):
+        skip('no_new_privs: a full root records without it', 'not root with CAP_SYS_ADMIN')
+    else:
+        p, ev = record(nnp_argv)
+        check('no_new_privs: a full root records without it', p.returncode == 0 and p.stdout.split() == ['NoNewPrivs:', '0'],
+              f'exit {p.returncode}: {p.stdout} {p.stderr}')
+    capsh = shutil.which('capsh') or ('/usr/sbin/capsh' if os.path.exists('/usr/sbin/capsh') else None)
+    if os.geteuid() != 0 or not capsh:
+        skip('no_new_privs: root without CAP_SYS_ADMIN', 'needs root and capsh (libcap2-bin)')
+    else:
+        p = subprocess.run([capsh, '--drop=cap_sys_admin', '--', '-c', 'exec "$@"', 'sh', opt.syscribe, 'record', *ENGINE,
+                            '-q', '-o', out, '--', *nnp_argv], capture_output=True, text=True, timeout=30)
+        check('no_new_privs: root without CAP_SYS_ADMIN sets it and records',
+              p.returncode == 0 and p.stdout.split() == ['NoNewPrivs:', '1'] and os.path.exists(out),
+              f'exit {p.returncode}: {p.stdout} {p.stderr}')
+
 if selected('exitkill'):
     rec = subprocess.Popen([opt.syscribe, 'record', *ENGINE, '-q', '-o', os.path.join(TMP, 'k.json'), '--', prog('forker')],
                            stdout=subprocess.PIPE, text=True)
@@ -408,9 +439,9 @@ if selected('exitkill'):
     rec.kill()
     rec.wait()
     deadline = time.time() + 5
-    while time.time() < deadline and any(state_of(p) not in (None, 'Z') for p in pids):
+    while time.time() < deadline and any(state(p) not in (None, 'Z') for p in pids):
         time.sleep(0.05)
-    left = {p: state_of(p) for p in pids if state_of(p) not in (None, 'Z')}
+    left = {p: state(p) for p in pids if state(p) not in (None, 'Z')}
     check('exitkill: kill -9 of the recorder leaves no workload process', not left, str(left))
 
 if selected('attach'):
@@ -424,10 +455,10 @@ if selected('attach'):
     rec.send_signal(signal.SIGINT)
     rc = rec.wait(timeout=10)
     time.sleep(0.1)
-    alive = target.poll() is None and state_of(target.pid) in ('R', 'S')
+    alive = target.poll() is None and state(target.pid) in ('R', 'S')
     check('attach: target traced while recording', traced)
     check('attach: SIGINT detaches, exit 0, target keeps running untraced',
-          rc == 0 and alive and tracer_of(target.pid) == 0, f'rc={rc} state={state_of(target.pid)} {rec.stderr.read()}')
+          rc == 0 and alive and tracer_of(target.pid) == 0, f'rc={rc} state={state(target.pid)} {rec.stderr.read()}')
     ev = json.load(open(out)) if os.path.exists(out) else {'processes': [], 'recordings': [{}]}
     calls, _ = evidence_sets(ev)
     check('attach: getppid recorded in ptrace-syscall mode',
@@ -535,10 +566,4 @@ if selected('known'):
     check('known: malformed file, one line naming it', p.returncode != 0 and bad in p.stderr and
           p.stderr.count('\n') == 1, f'{p.returncode} {p.stderr}')
 
-if failures:
-    print(f'{len(failures)} failure(s)')
-    sys.exit(1)
-if skipped:
-    print(f'everything that ran passed; skipped: {", ".join(skipped)}')
-    sys.exit(77)
-print('all tracer tests passed')
+finish('all tracer tests passed')
