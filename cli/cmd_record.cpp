@@ -97,7 +97,7 @@ int cmd_record(const Args& args) {
       ("profile", po::value<std::string>(), "also generate a profile from the evidence (as 'syscribe generate EVIDENCE -o PROFILE')")
       ("review", po::value<std::string>(), "with --profile: review decisions to apply (see 'syscribe generate --help')")
       ("stacks", "keep where the first call of each high-risk syscall came from (function and library), per process and phase")
-      ("known", po::value<std::string>(), "incremental: syscalls this evidence or profile already covers (and whose arguments are not recorded) run without stopping; the evidence lists them as known")
+      ("known", po::value<std::string>(), "incremental: what this evidence or profile already covers runs without stopping: syscalls whose arguments are not recorded, and calls whose recorded argument values are a known tuple (a new value still stops); the evidence lists them as known")
       ("container", po::value<std::vector<std::string>>(), "KEY=VALUE: where the recording runs (container name, image, pod), kept in the evidence's recording (repeatable; syscribe-runtime sets these)")
             ("quiet,q", "no live status line and no summary")
       (",f", po::value<std::vector<std::string>>()->zero_tokens()->composing(),
