@@ -16,9 +16,11 @@
 #include "generator/compile.h"
 #include "generator/known.h"
 #include "generator/policy.h"
+#include "test/generator/combinations.h"
 
 using namespace syscribe;
 using namespace syscribe::gen;
+using syscribe::test::combinations;
 using sys::Arch;
 
 namespace {
@@ -76,24 +78,6 @@ Args args_at(const sys::SyscallInfo& info, const Tuple& t) {
   for (size_t i = 0; i < info.args.size(); ++i)
     if (info.args[i].use != sys::ArgUse::none) a[i] = t[n++];
   return a;
-}
-
-// Every combination of the values each position took in `tuples`.
-std::vector<Tuple> combinations(const std::vector<Tuple>& tuples) {
-  std::vector<std::set<uint64_t>> values(tuples.front().size());
-  for (const auto& t : tuples)
-    for (size_t i = 0; i < t.size(); ++i) values[i].insert(t[i]);
-  std::vector<Tuple> out{{}};
-  for (const auto& vs : values) {
-    std::vector<Tuple> next;
-    for (const auto& t : out)
-      for (uint64_t v : vs) {
-        next.push_back(t);
-        next.back().push_back(v);
-      }
-    out = std::move(next);
-  }
-  return out;
 }
 
 // The arch families a --known filter is built for: a native arch and its compat arches.
