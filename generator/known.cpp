@@ -112,12 +112,14 @@ void known_from_profile(const Profile& p, std::span<const sys::Arch> wanted, Kno
       }
       if (comparable_args(*info).empty()) continue;
       // runc ORs every condition of a rule that repeats an argument index.
-      std::vector<std::vector<ArgCond>> groups{r.args};
+      bool repeated = false;
       for (size_t i = 0; i < r.args.size(); ++i)
-        for (size_t j = 0; j < i; ++j)
-          if (r.args[i].index == r.args[j].index) groups.clear();
-      if (groups.empty())
+        for (size_t j = 0; j < i; ++j) repeated |= r.args[i].index == r.args[j].index;
+      std::vector<std::vector<ArgCond>> groups;
+      if (repeated)
         for (const auto& c : r.args) groups.push_back({c});
+      else
+        groups.push_back(r.args);
       for (sys::Arch a : arches) {
         if (!info->exists_on(a)) continue;
         for (const auto& g : groups)
