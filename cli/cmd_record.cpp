@@ -97,7 +97,7 @@ int cmd_record(const Args& args) {
       ("profile", po::value<std::string>(), "also generate a profile from the evidence (as 'syscribe generate EVIDENCE -o PROFILE')")
       ("review", po::value<std::string>(), "with --profile: review decisions to apply (see 'syscribe generate --help')")
       ("stacks", "keep where the first call of each high-risk syscall came from (function and library), per process and phase")
-      ("known", po::value<std::string>(), "incremental: syscalls this evidence or profile already covers (and whose arguments are not recorded) run without stopping; the evidence lists them as known")
+      ("known", po::value<std::string>(), "incremental: what this evidence or profile already covers runs without stopping: syscalls whose arguments are not recorded, and calls whose recorded argument values are a known tuple (a new value still stops); the evidence lists them as known")
       ("container", po::value<std::vector<std::string>>(), "KEY=VALUE: where the recording runs (container name, image, pod), kept in the evidence's recording (repeatable; syscribe-runtime sets these)")
             ("quiet,q", "no live status line and no summary")
       (",f", po::value<std::vector<std::string>>()->zero_tokens()->composing(),
@@ -195,18 +195,25 @@ int cmd_record(const Args& args) {
       if (eq == 0 || eq == std::string::npos) throw usage_error(fmt::format("--container '{}': give KEY=VALUE", kv));
       container[kv.substr(0, eq)] = kv.substr(eq + 1);
     }
-  std::vector<std::string> known;
+  gen::Known known;
   if (p.vm.count("known")) {
     if (!ro.pids.empty()) throw usage_error("--known needs a launched command: attach mode (-p) cannot install a filter");
     if (ro.mode == tracer::Mode::ptrace_syscall) throw usage_error("--known needs --mode seccomp (or auto)");
-    std::set<std::string> names = gen::known_syscalls(p.vm["known"].as<std::string>());
-    if (watch.syscall) names.erase(std::string(watch.syscall->name));  // readiness must see it
     std::vector<sys::Arch> arches{sys::host_arch()};
     for (sys::Arch a : sys::compat_arches(sys::host_arch())) arches.push_back(a);
-    std::vector<uint8_t> bpf = gen::known_filter(names, arches);
-    ro.filter.resize(bpf.size() / sizeof(sock_filter));
-    std::memcpy(ro.filter.data(), bpf.data(), ro.filter.size() * sizeof(sock_filter));
-    known.assign(names.begin(), names.end());
+    known = gen::read_known(p.vm["known"].as<std::string>(), arches);
+    if (watch.syscall) {  // readiness must see it
+      known.names.erase(std::string(watch.syscall->name));
+      for (auto& [arch, calls] : known.tuples) calls.erase(std::string(watch.syscall->name));
+    }
+    gen::KnownFilter f = gen::known_filter(known, arches);
+    if (f.dropped)
+      std::cerr << fmt::format("syscribe record: --known: {} argument tuples of {} left out of the filter to stay "
+                               "within the kernel's {} instructions: those calls stop and are recorded\n",
+                               f.dropped, fmt::join(f.dropped_syscalls, ", "), BPF_MAXINSNS);
+    ro.filter.resize(f.bpf.size() / sizeof(sock_filter));
+    std::memcpy(ro.filter.data(), f.bpf.data(), ro.filter.size() * sizeof(sock_filter));
+    known = std::move(f.used);
   }
   tracer::Recorder rec(std::move(ro));
   recorder = &rec;
@@ -247,15 +254,17 @@ int cmd_record(const Args& args) {
   progress.clear();
   ev::Evidence evidence = rec.evidence();
   for (auto& r : evidence.recordings) {
-    r.known = known;
+    r.known.assign(known.names.begin(), known.names.end());
+    r.known_tuples = known.tuples;
     r.container = container;
   }
   ev::write_evidence(out, evidence);
   if (!quiet) {
     print_summary(rec, res, out);
-    if (!known.empty())
-      std::cerr << fmt::format("syscribe record: {} known syscalls ran without stopping and were not counted (--known)\n",
-                               known.size());
+    if (!known.names.empty() || !known.tuples.empty())
+      std::cerr << fmt::format("syscribe record: {} known syscalls, and {} known argument tuples, ran without stopping "
+                               "and were not counted (--known)\n",
+                               known.names.size(), known.tuple_count());
     print_phases(evidence);
   }
   if (!profile_out.empty()) {

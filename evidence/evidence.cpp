@@ -75,6 +75,49 @@ std::optional<std::vector<uint64_t>> parse_tuple(const sys::SyscallInfo& info, c
   return out;
 }
 
+std::string known_key(const sys::SyscallInfo& info, const std::vector<KnownCompare>& compares) {
+  std::string out;
+  for (const auto& c : compares) {
+    out += fmt::format("{}{}", out.empty() ? "" : ",", info.args[c.index].name);
+    if (c.mask != ~0ull) out += fmt::format("&0x{:x}", c.mask);
+    out += fmt::format("=0x{:x}", c.value);
+  }
+  return out;
+}
+
+std::optional<std::vector<KnownCompare>> parse_known_key(const sys::SyscallInfo& info, const std::string& key) {
+  std::vector<KnownCompare> out;
+  auto hex = [](const std::string& text) -> std::optional<uint64_t> {
+    if (text.size() < 3 || text.compare(0, 2, "0x") != 0) return std::nullopt;
+    return sys::parse_value("", text);
+  };
+  for (size_t pos = 0; pos <= key.size();) {
+    size_t end = std::min(key.find(',', pos), key.size());
+    std::string part = key.substr(pos, end - pos);
+    pos = end + 1;
+    size_t eq = part.find('=');
+    if (eq == std::string::npos) return std::nullopt;
+    std::string name = part.substr(0, eq);
+    KnownCompare c;
+    if (size_t amp = name.find('&'); amp != std::string::npos) {
+      auto m = hex(name.substr(amp + 1));
+      if (!m) return std::nullopt;
+      c.mask = *m;
+      name.resize(amp);
+    }
+    int idx = info.arg_index(name);
+    if (idx < 0) return std::nullopt;
+    const sys::ArgInfo& a = info.args[static_cast<size_t>(idx)];
+    if (a.use == sys::ArgUse::none || sys::is_string_kind(a.kind)) return std::nullopt;
+    auto v = hex(part.substr(eq + 1));
+    if (!v || (!out.empty() && out.back().index >= static_cast<size_t>(idx))) return std::nullopt;
+    c.index = static_cast<size_t>(idx);
+    c.value = *v;
+    out.push_back(c);
+  }
+  return out;
+}
+
 void merge_stats(SyscallStats& into, const SyscallStats& from) {
   // One call site per syscall: a recording without --stacks never hides one that has it, and
   // of two the smaller is kept, so the result is the same in any order and grouping (times
@@ -144,6 +187,7 @@ json recording_json(const Recording& r) {
   else
     j["complete"] = false;
   if (!r.known.empty()) j["known"] = r.known;
+  if (!r.known_tuples.empty()) j["known_tuples"] = r.known_tuples;
   if (!r.container.empty()) j["container"] = r.container;
   return j;
 }
@@ -196,6 +240,30 @@ SyscallStats read_stats(const JsonAt& j, const std::string& syscall) {
   return s;
 }
 
+// arch -> syscall -> [key]: only what a --known filter can have let through.
+std::map<std::string, std::map<std::string, std::set<std::string>>> read_known_tuples(const JsonAt& j) {
+  std::map<std::string, std::map<std::string, std::set<std::string>>> out;
+  for (const auto& [arch, _] : j.object().items()) {
+    JsonAt calls = j.at(arch);
+    auto a = sys::parse_arch(arch);
+    if (!a || sys::arch_name(*a) != arch) calls.fail(fmt::format("unknown architecture \"{}\"", arch));
+    for (const auto& [name, __] : calls.object().items()) {
+      JsonAt keys = calls.at(name);
+      const sys::SyscallInfo* info = sys::find(name);
+      if (!info) keys.fail(fmt::format("unknown syscall \"{}\"", name));
+      for (size_t i = 0; i < keys.array().size(); ++i) {
+        std::string key = keys.at(i).str();
+        if (!parse_known_key(*info, key))
+          keys.at(i).fail(fmt::format("\"{}\" is not a known tuple of {}: recorded number arguments in call order, "
+                                      "each ARG=0xVALUE or ARG&0xMASK=0xVALUE, joined by ','",
+                                      key, name));
+        out[arch][name].insert(key);
+      }
+    }
+  }
+  return out;
+}
+
 Recording read_recording(const JsonAt& j) {
   Recording r;
   r.command = read_strings(j.at("command"));
@@ -215,6 +283,7 @@ Recording read_recording(const JsonAt& j) {
     r.marks.push_back({m.at("phase").str(), m.at("at").num(), m.member("source", "").str()});
   }
   if (j.has("known")) r.known = read_strings(j.at("known"));
+  if (j.has("known_tuples")) r.known_tuples = read_known_tuples(j.at("known_tuples"));
   if (j.has("container")) {
     JsonAt c = j.at("container");
     for (const auto& [key, _] : c.object().items()) r.container[key] = c.at(key).str();

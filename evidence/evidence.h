@@ -80,6 +80,9 @@ struct Recording {
   bool complete = true;
   std::vector<Mark> marks;
   std::vector<std::string> known;    // syscalls skipped by an incremental (--known) recording
+  // Calls of argument-sensitive syscalls it let through because their recorded values were
+  // known: arch name -> syscall -> known_key()s. They have no counts either.
+  std::map<std::string, std::map<std::string, std::set<std::string>>> known_tuples;
   // Where it ran, when recorded in a container (syscribe-runtime): "name", "image",
   // "k8s.namespace", "k8s.pod", "k8s.container", ... -> value. Empty on the host.
   std::map<std::string, std::string> container;
@@ -108,6 +111,20 @@ std::string tuple_key(const sys::SyscallInfo& info, const std::vector<uint64_t>&
 // The values of a tuple key, one per tuple_args entry; nullopt when the key names other
 // arguments, in another order, or a value is no number.
 std::optional<std::vector<uint64_t>> parse_tuple(const sys::SyscallInfo& info, const std::string& key);
+
+// One compare of a known_tuples key: (recorded value of argument `index` & mask) == value.
+struct KnownCompare {
+  size_t index = 0;
+  uint64_t mask = ~0ull;  // ~0: the recorded value itself
+  uint64_t value = 0;
+  bool operator==(const KnownCompare&) const = default;
+};
+// "domain=0x2,type=0x1,protocol=0x0", "flags&0x7e020000=0x0": recorded number arguments in
+// call order, each at most once; an argument not named may hold anything.
+std::string known_key(const sys::SyscallInfo& info, const std::vector<KnownCompare>& compares);
+// The compares of a known_key; nullopt when it names no argument, an argument that is no
+// recorded number, one twice or out of order, or a value that is no hex number.
+std::optional<std::vector<KnownCompare>> parse_known_key(const sys::SyscallInfo& info, const std::string& key);
 
 // Adds `from` into `into`: a union with summed counts. Associative and commutative.
 void merge_into(Evidence& into, const Evidence& from);

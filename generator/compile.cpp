@@ -56,6 +56,10 @@ FilterPtr compile_one(const Profile& p, sys::Arch arch, const CompileOptions& op
     if (rc == 0) rc = seccomp_arch_add(c, token);
     if (rc != 0) throw Error(fmt::format("{}: libseccomp cannot add {}: {}", file, sys::scmp_arch_name(arch), strerror(-rc)));
   }
+  if (opts.binary_tree) {
+    int rc = seccomp_attr_set(c, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+    if (rc != 0) throw Error(fmt::format("{}: libseccomp cannot build a binary tree: {}", file, strerror(-rc)));
+  }
   for (const auto& f : p.flags) {
     int rc = 0;
     if (f == "SECCOMP_FILTER_FLAG_TSYNC") rc = seccomp_attr_set(c, SCMP_FLTATR_CTL_TSYNC, 1);
@@ -118,15 +122,22 @@ FilterPtr compile_one(const Profile& p, sys::Arch arch, const CompileOptions& op
 
 }  // namespace
 
-Compiled compile_profile(const Profile& p, std::span<const sys::Arch> arches, const CompileOptions& opts,
-                         const std::string& file) {
+namespace {
+
+uint32_t checked_default(const Profile& p, const std::string& file) {
   auto def = action_value(p.default_action, p.default_errno_ret);
   if (!def) throw Error(fmt::format("{}: unknown default action {}", file, p.default_action));
   if (*def == SCMP_ACT_ALLOW && p.syscalls.empty())
     throw Error(fmt::format("{}: default action SCMP_ACT_ALLOW with no rules filters nothing", file));
+  return *def;
+}
+
+}  // namespace
+
+Compiled compile_per_arch(std::span<const ArchProfile> parts, const CompileOptions& opts, const std::string& file) {
   Compiled out;
-  for (sys::Arch a : arches) {
-    FilterPtr one = compile_one(p, a, opts, file, *def, out.skipped);
+  for (const auto& [a, p] : parts) {
+    FilterPtr one = compile_one(*p, a, opts, file, checked_default(*p, file), out.skipped);
     if (!out.ctx) {
       out.ctx = std::move(one);
       continue;
@@ -138,6 +149,14 @@ Compiled compile_profile(const Profile& p, std::span<const sys::Arch> arches, co
   }
   if (!out.ctx) throw Error(fmt::format("{}: no architecture to compile for", file));
   return out;
+}
+
+Compiled compile_profile(const Profile& p, std::span<const sys::Arch> arches, const CompileOptions& opts,
+                         const std::string& file) {
+  checked_default(p, file);
+  std::vector<ArchProfile> parts;
+  for (sys::Arch a : arches) parts.push_back({a, &p});
+  return compile_per_arch(parts, opts, file);
 }
 
 namespace {

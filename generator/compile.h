@@ -29,6 +29,9 @@ struct CompileOptions {
   sys::Arch host = sys::host_arch();
   // Capabilities granted (Docker's includes/excludes.caps); empty by default.
   std::vector<std::string> caps;
+  // libseccomp's binary tree of syscall numbers (SCMP_FLTATR_CTL_OPTIMIZE 2) instead of its
+  // linear list: fewer compares per call in a filter with many syscalls (the --known filter).
+  bool binary_tree = false;
 };
 
 struct Compiled {
@@ -47,6 +50,17 @@ struct Compiled {
 // does not know. `file` names the profile in messages.
 Compiled compile_profile(const Profile& p, std::span<const sys::Arch> arches, const CompileOptions& opts = {},
                          const std::string& file = "profile");
+
+// One arch and the profile compiled for it.
+struct ArchProfile {
+  sys::Arch arch;
+  const Profile* profile;
+};
+// The same as compile_profile with a profile of its own per arch, for a filter whose rules
+// differ per arch (the --known filter compares each arch's recorded values). The profiles
+// must agree on the default action and flags (libseccomp merges only such filters).
+Compiled compile_per_arch(std::span<const ArchProfile> parts, const CompileOptions& opts = {},
+                          const std::string& file = "profile");
 
 // libseccomp's exports of a compiled filter.
 std::vector<uint8_t> export_bpf(void* ctx);  // raw struct sock_filter array

@@ -1,9 +1,12 @@
-// Incremental recording (`syscribe record --known FILE`): which syscalls an earlier
-// recording or a profile already covers, and the recording filter that lets those run
-// without a stop while everything else still stops in the tracer.
+// Incremental recording (`syscribe record --known FILE`): what an earlier recording or a
+// profile already covers, and the recording filter that lets those calls run without a stop
+// while everything else still stops in the tracer (or goes to the notify engine).
 #pragma once
 
+#include <cstdint>
+#include <map>
 #include <set>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -11,16 +14,42 @@
 
 namespace syscribe::gen {
 
-// The syscalls FILE already covers: from evidence, every syscall observed (and those an
-// incremental recording in it already knew); from a profile (any dialect read_profile
-// takes), every syscall an unconditional SCMP_ACT_ALLOW rule names. Only syscalls whose
-// arguments the recorder does not record are kept: a call whose argument values decide the
-// profile (clone flags, socket family, mmap prot, ...) or are recorded (execve's path) must
-// still stop, or new values would go unseen. Throws Error naming the file.
-std::set<std::string> known_syscalls(const std::string& file);
+struct Known {
+  // Syscalls allowed whatever their arguments: none of their arguments is recorded.
+  std::set<std::string> names;
+  // Argument-sensitive syscalls, allowed when the values the recorder would record match a
+  // key (ev::known_key): arch name -> syscall -> keys.
+  std::map<std::string, std::map<std::string, std::set<std::string>>> tuples;
+  size_t tuple_count() const;
+};
 
-// A raw struct sock_filter array (libseccomp's BPF export) for `arches`: SECCOMP_RET_ALLOW
-// for the known syscalls, SECCOMP_RET_TRACE for every other call, on every arch.
-std::vector<uint8_t> known_filter(const std::set<std::string>& known, const std::vector<sys::Arch>& arches);
+// What FILE covers on `arches`. From evidence: the syscalls observed whose arguments are not
+// recorded, and of the argument-sensitive ones the exact values recorded per arch: the tuples
+// of a syscall with two or more recorded arguments, the values of one with a single recorded
+// argument; a syscall whose recorded arguments include a string (execve's path), or whose
+// evidence holds no tuples (recorded before tuples were kept), gets none, so it keeps
+// stopping. An earlier incremental recording's known names and tuples count too. From a
+// profile (any dialect read_profile takes): the syscalls of unconditional SCMP_ACT_ALLOW
+// rules whose arguments are not recorded, and the SCMP_ACT_ALLOW rules whose conditions are
+// SCMP_CMP_EQ or SCMP_CMP_MASKED_EQ on recorded number arguments (a repeated index splits a
+// rule, as runc does), cut to the bits the recorder keeps on each arch the profile covers
+// (effective_arches on this host). Throws Error naming the file.
+Known read_known(const std::string& file, std::span<const sys::Arch> arches);
+
+struct KnownFilter {
+  std::vector<uint8_t> bpf;  // raw struct sock_filter array (libseccomp's BPF export)
+  Known used;                // what it lets through: the input less the tuples left out
+  // Tuple rules left out to stay within the kernel's BPF_MAXINSNS, and of which syscalls
+  // ("x86_64 ioctl"): those calls stop, which is safe.
+  size_t dropped = 0;
+  std::vector<std::string> dropped_syscalls;
+};
+
+// The filter for `arches`: SECCOMP_RET_ALLOW for the known names, and for a call whose
+// recorded values (each argument cut by sys::arg_mask, as the recorder does) match one of its
+// arch's keys; SECCOMP_RET_TRACE for every other call. Each key is one rule whose compares
+// AND, as in a generated profile. libseccomp places each arch's syscall numbers, in a binary
+// tree (a call passes a few compares, not one per known syscall).
+KnownFilter known_filter(const Known& known, std::span<const sys::Arch> arches);
 
 }  // namespace syscribe::gen

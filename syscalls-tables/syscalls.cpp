@@ -20,19 +20,20 @@ struct ArchFacts {
   std::string_view scmp;
   uint32_t audit;
   std::string_view go;  // Go's GOARCH, as Docker's includes.arches names the host
+  bool ilp32;           // int, long and pointers are 32 bits wide
 };
 
 // Indexed by Arch.
 constexpr ArchFacts kArchFacts[kArchCount] = {
-    {"x86_64", "SCMP_ARCH_X86_64", AUDIT_ARCH_X86_64, "amd64"},
-    {"i386", "SCMP_ARCH_X86", AUDIT_ARCH_I386, "386"},
-    {"x32", "SCMP_ARCH_X32", AUDIT_ARCH_X86_64, "amd64"},
-    {"aarch64", "SCMP_ARCH_AARCH64", AUDIT_ARCH_AARCH64, "arm64"},
-    {"arm", "SCMP_ARCH_ARM", AUDIT_ARCH_ARM, "arm"},
-    {"riscv64", "SCMP_ARCH_RISCV64", AUDIT_ARCH_RISCV64, "riscv64"},
-    {"s390x", "SCMP_ARCH_S390X", AUDIT_ARCH_S390X, "s390x"},
-    {"ppc64le", "SCMP_ARCH_PPC64LE", AUDIT_ARCH_PPC64LE, "ppc64le"},
-    {"loongarch64", "SCMP_ARCH_LOONGARCH64", 0xC0000102u /* AUDIT_ARCH_LOONGARCH64 */, "loong64"},
+    {"x86_64", "SCMP_ARCH_X86_64", AUDIT_ARCH_X86_64, "amd64", false},
+    {"i386", "SCMP_ARCH_X86", AUDIT_ARCH_I386, "386", true},
+    {"x32", "SCMP_ARCH_X32", AUDIT_ARCH_X86_64, "amd64", true},
+    {"aarch64", "SCMP_ARCH_AARCH64", AUDIT_ARCH_AARCH64, "arm64", false},
+    {"arm", "SCMP_ARCH_ARM", AUDIT_ARCH_ARM, "arm", true},
+    {"riscv64", "SCMP_ARCH_RISCV64", AUDIT_ARCH_RISCV64, "riscv64", false},
+    {"s390x", "SCMP_ARCH_S390X", AUDIT_ARCH_S390X, "s390x", false},
+    {"ppc64le", "SCMP_ARCH_PPC64LE", AUDIT_ARCH_PPC64LE, "ppc64le", false},
+    {"loongarch64", "SCMP_ARCH_LOONGARCH64", 0xC0000102u /* AUDIT_ARCH_LOONGARCH64 */, "loong64", false},
 };
 
 struct Alias {
@@ -84,6 +85,10 @@ bool ArgInfo::is_dangerous(uint64_t v) const {
 std::string_view arch_name(Arch arch) { return kArchFacts[static_cast<size_t>(arch)].name; }
 std::string_view scmp_arch_name(Arch arch) { return kArchFacts[static_cast<size_t>(arch)].scmp; }
 std::string_view go_arch_name(Arch arch) { return kArchFacts[static_cast<size_t>(arch)].go; }
+
+uint64_t arg_mask(Arch arch, bool is32) {
+  return is32 || kArchFacts[static_cast<size_t>(arch)].ilp32 ? 0xffffffffull : ~0ull;
+}
 uint32_t audit_arch(Arch arch) { return kArchFacts[static_cast<size_t>(arch)].audit; }
 
 std::optional<Arch> parse_arch(std::string_view text) {

@@ -27,6 +27,10 @@ std::string_view scmp_arch_name(Arch arch);
 // Go's GOARCH for a native arch ("amd64", "arm64", ...; i386 is "386"), the name Docker's
 // includes.arches matches the host against.
 std::string_view go_arch_name(Arch arch);
+// The bits of an argument the recorder keeps and a --known filter compares: the low 32 for a
+// 32-bit C type (`is32`) and for every argument on an ILP32 arch (i386, x32, arm), where the
+// high half may hold garbage; all 64 otherwise.
+uint64_t arg_mask(Arch arch, bool is32);
 // Accepts our names, the SCMP_ARCH_* names and common aliases (amd64, x86, arm64,
 // armhf, ppc64el, loong64). Case-sensitive for SCMP_ names, otherwise lower case.
 std::optional<Arch> parse_arch(std::string_view text);

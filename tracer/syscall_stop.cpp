@@ -9,21 +9,6 @@
 
 namespace syscribe::tracer {
 
-namespace {
-
-bool is_32bit_arch(sys::Arch a) {
-  switch (a) {
-    case sys::Arch::i386:
-    case sys::Arch::x32:  // x32 passes 64-bit registers but its C types are ILP32
-    case sys::Arch::arm:
-      return true;
-    default:
-      return false;
-  }
-}
-
-}  // namespace
-
 bool read_syscall_stop(pid_t tid, SyscallStop& out) {
   __ptrace_syscall_info info;
   long n = ptrace(PTRACE_GET_SYSCALL_INFO, tid, sizeof info, &info);
@@ -56,10 +41,7 @@ bool read_syscall_stop(pid_t tid, SyscallStop& out) {
   return true;
 }
 
-uint64_t arg_value(const SyscallStop& s, uint64_t raw, bool is32) {
-  if (is32 || is_32bit_arch(s.arch)) return raw & 0xffffffffu;
-  return raw;
-}
+uint64_t arg_value(const SyscallStop& s, uint64_t raw, bool is32) { return raw & sys::arg_mask(s.arch, is32); }
 
 bool read_tracee_string(pid_t tid, uint64_t addr, std::string& out, size_t max) {
   out.clear();

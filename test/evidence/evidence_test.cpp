@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "evidence/evidence.h"
+#include "syscalls-tables/syscalls.h"
 
 using namespace syscribe;
 
@@ -219,4 +220,59 @@ TEST_CASE("merging keeps a checkpoint's recording incomplete", "[evidence]") {
   cp.recordings[0].complete = false;
   ev::Evidence done = sample("/bin/app", 2, 0, "0x2");
   CHECK(ev::incomplete_recordings(merged({done, cp})).size() == 1);
+}
+
+TEST_CASE("an incremental recording's known tuples survive a round trip and a merge in any order", "[evidence]") {
+  ev::Evidence a = sample("/bin/app", 1, 0.1, "0x1");
+  a.recordings[0].known = {"getpid"};
+  a.recordings[0].known_tuples["x86_64"]["socket"] = {"domain=0x2,type=0x1,protocol=0x0", "domain=0xa,type=0x2,protocol=0x0"};
+  a.recordings[0].known_tuples["i386"]["clone"] = {"flags&0x7e020000=0x0"};
+  std::string text = ev::dump_evidence(a);
+  CHECK(text.find(R"("known_tuples": {)") != std::string::npos);
+  CHECK(ev::dump_evidence(ev::from_json(nlohmann::json::parse(text), "t.json")) == text);
+  ev::Evidence b = sample("/bin/app", 2, 0.2, "0x2");
+  b.recordings[0].known_tuples["x86_64"]["mmap"] = {"prot=0x3"};
+  ev::Evidence c = sample("/bin/app", 3, 0.3, "0x2");
+  std::string abc = ev::dump_evidence(merged({a, b, c}));
+  CHECK(ev::dump_evidence(merged({c, b, a})) == abc);
+  CHECK(ev::dump_evidence(merged({merged({b, a}), c})) == abc);
+  CHECK(ev::dump_evidence(merged({a, merged({c, b})})) == abc);
+  // Each recording keeps its own: they say what that run let through.
+  ev::Evidence m = merged({a, b, c});
+  size_t with = 0;
+  for (const auto& r : m.recordings) with += !r.known_tuples.empty();
+  CHECK(with == 2);
+}
+
+TEST_CASE("known tuple keys name recorded number arguments in call order", "[evidence]") {
+  const sys::SyscallInfo& socket = *sys::find("socket");
+  auto c = ev::parse_known_key(socket, "domain=0x2,protocol=0x6");
+  REQUIRE(c);
+  CHECK(*c == std::vector<ev::KnownCompare>{{0, ~0ull, 2}, {2, ~0ull, 6}});
+  CHECK(ev::known_key(socket, *c) == "domain=0x2,protocol=0x6");
+  auto m = ev::parse_known_key(*sys::find("clone"), "flags&0x7e020000=0x0");
+  REQUIRE(m);
+  CHECK(*m == std::vector<ev::KnownCompare>{{0, 0x7e020000, 0}});
+  for (const char* bad : {"", "domain=2", "protocol=0x6,domain=0x2", "domain=0x2,domain=0x2", "family=0x2",
+                          "domain=0x2,", "domain&=0x2", "domain"})
+    CHECK_FALSE(ev::parse_known_key(socket, bad));
+  CHECK_FALSE(ev::parse_known_key(*sys::find("execve"), "filename=0x1"));  // a string: never compared
+  CHECK_FALSE(ev::parse_known_key(*sys::find("accept4"), "flags=0x80800"));  // not recorded
+}
+
+TEST_CASE("malformed known tuples are refused with the file and JSON path", "[evidence]") {
+  auto j = ev::to_json(sample("/bin/app", 1, 0, "0x1"));
+  j["recordings"][0]["known_tuples"] = {{"x86_64", {{"socket", {"domain=0x2", "type=AF_INET"}}}}};
+  CHECK_THROWS_WITH(ev::from_json(j, "k.json"),
+                    Catch::StartsWith("k.json: $.recordings[0].known_tuples.x86_64.socket[1]: \"type=AF_INET\" is not a "
+                                      "known tuple of socket"));
+  j["recordings"][0]["known_tuples"] = {{"x86_64", {{"frobnicate", {"a=0x1"}}}}};
+  CHECK_THROWS_WITH(ev::from_json(j, "k.json"),
+                    "k.json: $.recordings[0].known_tuples.x86_64.frobnicate: unknown syscall \"frobnicate\"");
+  j["recordings"][0]["known_tuples"] = {{"amd64", {{"socket", {"domain=0x2"}}}}};
+  CHECK_THROWS_WITH(ev::from_json(j, "k.json"),
+                    "k.json: $.recordings[0].known_tuples.amd64: unknown architecture \"amd64\"");
+  j["recordings"][0]["known_tuples"] = {{"x86_64", {{"socket", "domain=0x2"}}}};
+  CHECK_THROWS_WITH(ev::from_json(j, "k.json"),
+                    Catch::StartsWith("k.json: $.recordings[0].known_tuples.x86_64.socket: expected an array"));
 }

@@ -17,9 +17,11 @@
 #include "generator/policy.h"
 #include "generator/profile.h"
 #include "generator/review.h"
+#include "test/generator/combinations.h"
 
 using namespace syscribe;
 using namespace syscribe::gen;
+using syscribe::test::combinations;
 using sys::Arch;
 
 namespace {
@@ -61,24 +63,6 @@ Args args_of(const sys::SyscallInfo& info, const Tuple& t) {
   std::vector<size_t> idx = ev::tuple_args(info);
   for (size_t i = 0; i < idx.size(); ++i) a[idx[i]] = t[i];
   return a;
-}
-
-// Every combination of the values each argument took in `tuples`.
-std::vector<Tuple> combinations(const std::vector<Tuple>& tuples) {
-  std::vector<std::set<uint64_t>> values(tuples.front().size());
-  for (const auto& t : tuples)
-    for (size_t i = 0; i < t.size(); ++i) values[i].insert(t[i]);
-  std::vector<Tuple> out{{}};
-  for (const auto& vs : values) {
-    std::vector<Tuple> next;
-    for (const auto& t : out)
-      for (uint64_t v : vs) {
-        next.push_back(t);
-        next.back().push_back(v);
-      }
-    out = std::move(next);
-  }
-  return out;
 }
 
 // The decision of each output format on x86_64, as a function of one call: the written file

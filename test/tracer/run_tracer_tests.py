@@ -58,6 +58,23 @@ def evidence_sets(ev):
     return calls, args
 
 
+def value_keys(ev):
+    """(arch, syscall) -> the keys a --known filter compares: the tuples of a syscall that has
+    them, the ARG=VALUE of its one recorded number argument otherwise."""
+    keys = {}
+    for p in ev['processes']:
+        for phase in p.get('phases', {}).values():
+            for arch, m in phase.items():
+                for name, st in m.items():
+                    ks = set(st.get('tuples', {}))
+                    args = st.get('args', {})
+                    if not ks and len(args) == 1:
+                        (arg, values), = args.items()
+                        ks = {f'{arg}={v}' for v in values if v.startswith('0x')}
+                    keys.setdefault((arch, name), set()).update(ks)
+    return keys
+
+
 LINE = re.compile(r'^(\d+)\s+(.*)$')
 CALL = re.compile(r'^([a-z_0-9]+)\(')
 RESUMED = re.compile(r'^<\.\.\. ([a-z_0-9]+) resumed>')
@@ -533,14 +550,64 @@ if selected('stacks'):
               for calls in m.values() for st in calls.values())
     check('stacks: none without --stacks', ev is not None and not has)
 
+if selected('known-values'):
+    # Argument-sensitive syscalls under --known: a call whose recorded values are a known tuple
+    # runs without a stop (it is not counted again), the same syscall with a new value (or a
+    # new combination of known values) stops and is recorded, and the program still works.
+    kv = prog('known_values')
+    base = os.path.join(TMP, 'known-values-base.json')
+    p = subprocess.run([opt.syscribe, 'record', *ENGINE, '-q', '-o', base, '--', kv, 'base'],
+                       capture_output=True, text=True, timeout=30)
+    check('known-values: base recording', p.returncode == 0 and 'ok' in p.stdout, p.stdout + p.stderr)
+    base_ev = json.load(open(base))
+    p, ev = record([kv, 'more'], extra=('--known', base))
+    check('known-values: the program works under --known', p.returncode == 0 and p.stdout.strip() == 'ok',
+          f'{p.returncode} {p.stdout} {p.stderr}')
+    ev = ev or {'processes': [], 'recordings': [{}]}
+    old, new = value_keys(base_ev), value_keys(ev)
+    recounted = {k: sorted(new[k] & old[k]) for k in new if new[k] & old.get(k, set())}
+    check('known-values: no known tuple was recorded again (each ran without a stop)', not recounted, str(recounted))
+    want = {(NATIVE, 'socket'): {'domain=0x2,type=0x2,protocol=0x0'},
+            (NATIVE, 'setsockopt'): {'level=0x1,optname=0x9'},
+            (NATIVE, 'fcntl'): {'cmd=0x1'}}
+    got = {k: new.get(k, set()) for k in want}
+    check('known-values: new values and new combinations of known values were recorded, nothing else of them',
+          got == want, f'{got} != {want}')
+    check('known-values: a new mmap prot was recorded', 'prot=0x2' in new.get((NATIVE, 'mmap'), set()),
+          str(new.get((NATIVE, 'mmap'))))
+    fcntl = [st for pr in ev['processes'] for ph in pr['phases'].values()
+             for name, st in ph.get(NATIVE, {}).items() if name == 'fcntl']
+    check('known-values: fcntl with garbage above its int cmd counted as the known cmd (not recorded)',
+          [st['count'] for st in fcntl] == [1], str(fcntl))
+    kt = ev['recordings'][0].get('known_tuples', {}).get(NATIVE, {})
+    check('known-values: the recording lists the known tuples',
+          old[(NATIVE, 'socket')] <= set(kt.get('socket', [])) and 'cmd=0x3' in kt.get('fcntl', []),
+          json.dumps(kt))
+    # The incremental evidence alone gives the profile both recordings give together.
+    both = os.path.join(TMP, 'known-values-both.json')
+    again = os.path.join(TMP, 'known-values-more.json')
+    shutil.copy(os.path.join(TMP, 'ev.json'), again)
+    subprocess.run([opt.syscribe, 'merge', base, again, '-o', both], check=True, capture_output=True)
+    profiles = []
+    for src in (again, both):
+        out = src + '.profile.json'
+        subprocess.run([opt.syscribe, 'generate', '-q', src, '-o', out], check=True)
+        profiles.append(json.load(open(out)))
+    check('known-values: generate on the incremental evidence alone gives the merged profile',
+          profiles[0] == profiles[1], f'{json.dumps(profiles[0])[:400]} != {json.dumps(profiles[1])[:400]}')
+    # The same run again under its own evidence: only what BPF cannot compare stops.
+    p, ev = record([kv, 'base'], extra=('--known', base))
+    counted = {f'{a}:{n}': st['count'] for pr in (ev or {'processes': []})['processes']
+               for ph in pr['phases'].values() for a, m in ph.items() for n, st in m.items()}
+    check('known-values: a known run stops only on execve (its path is a string)',
+          p.returncode == 0 and counted == {f'{NATIVE}:execve': 1}, f'{p.returncode} {counted}')
+
 if selected('known'):
     # Incremental recording: what `empty` did runs without stopping when `files` is
-    # recorded with --known; only new behaviour (and argument-sensitive calls) is counted.
+    # recorded with --known; only new behaviour (new syscalls, new argument values, and what
+    # BPF cannot compare: execve's path) is counted.
     base = os.path.join(TMP, 'known-base.json')
     subprocess.run([opt.syscribe, 'record', *ENGINE, '-q', '-o', base, '--', prog('empty')], check=True)
-    with open(base) as f:
-        base_calls, _ = evidence_sets(json.load(f))
-    base_set = {n for calls in base_calls.values() for a, n in calls}
     expect_new = {'renameat', 'unlinkat', 'mkdirat', 'pipe2', 'dup3'}
     for label, known_file in (('evidence', base), ('profile', os.path.join(TMP, 'known-base.prof.json'))):
         if label == 'profile':
@@ -555,8 +622,12 @@ if selected('known'):
         check(f'known ({label}): new syscalls recorded', expect_new <= got, f'missing {sorted(expect_new - got)}')
         check(f'known ({label}): known syscalls ran without stopping, listed as known',
               {'brk', 'arch_prctl'} <= known and not (known & got), f'known {sorted(known)}; counted {sorted(got)}')
-        check(f'known ({label}): argument-sensitive calls still stop', 'execve' in got and 'execve' not in known
-              and ('mmap' not in base_set or 'mmap' in got), f'counted {sorted(got)}')
+        check(f'known ({label}): argument-sensitive calls still stop (unless their values are known)',
+              'execve' in got and 'execve' not in known, f'counted {sorted(got)}')
+        if label == 'evidence':
+            old, new = value_keys(json.load(open(base))), value_keys(ev)
+            recounted = {k: sorted(new[k] & old[k]) for k in new if new[k] & old.get(k, set())}
+            check('known (evidence): no value the evidence knew was recorded again', not recounted, str(recounted))
     p = subprocess.run([opt.syscribe, 'record', *ENGINE, '--known', base, '-p', '1'], capture_output=True, text=True)
     check('known: with -p, a usage error', p.returncode == 2 and '--known' in p.stderr, f'{p.returncode} {p.stderr}')
     bad = os.path.join(TMP, 'bad-known.json')
