@@ -178,6 +178,7 @@ struct Recorder::Impl {
   int suspend_sig = 0;              // the main process group-stopped: stop syscribe too
   uint64_t forward_pending = 0;     // signals to pass on to the main process
   uint64_t main_got = 0;            // signals the main process received since requested
+  uint64_t passed_on = 0;           // signals syscribe passed on to the main process
   double settle_deadline = 0;
   double last_tick = 0;
   std::function<void()> on_tick;
@@ -455,6 +456,7 @@ struct Recorder::Impl {
         // Restart: PTRACE_LISTEN keeps it stopped (job control) but reports SIGCONT.
         if (t->proc->tgid == main && term.active()) suspend_sig = w.sig;
         resume(*t, Resume::listen);
+        if (t->proc->tgid == main) wake_if_ending(*t);
         return;
       case StopKind::event_stop:
       case StopKind::other_event:
@@ -523,6 +525,7 @@ struct Recorder::Impl {
   // A signal passed on to the main process; see wake_main().
   void send_to_main(int sig) {
     kill(main, sig);
+    passed_on |= bit(sig);
     wake_main(sig);
   }
 
@@ -532,6 +535,17 @@ struct Recorder::Impl {
     if (!continue_after(sig)) return;
     for (const auto& [tid, t] : tracees)
       if (t.proc && t.proc->tgid == main && t.group_stopped) {
+        kill(main, SIGCONT);
+        return;
+      }
+  }
+
+  // The stop came after a signal meant to end the main process was passed on (it was still
+  // in its signal-delivery stop for SIGSTOP then, so wake_main() saw no group stop): that
+  // signal is pending and would stay so. Continue it, as wake_main() would have.
+  void wake_if_ending(Tracee& t) {
+    for (int s : kForwarded)
+      if (continue_after(s) && (passed_on & bit(s)) && signal_pending(t.tid, s)) {
         kill(main, SIGCONT);
         return;
       }
@@ -550,6 +564,7 @@ struct Recorder::Impl {
       for (int s : kForwarded) {
         if (!(forward_pending & bit(s))) continue;
         if (!(main_got & bit(s)) && procs.count(main) && !signal_pending(main, s)) kill(main, s);
+        passed_on |= bit(s);
         wake_main(s);  // also when the group's copy is the one pending
       }
       forward_pending = 0;
