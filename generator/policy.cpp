@@ -193,6 +193,7 @@ std::string calls_text(uint64_t n) { return fmt::format("{} call{}", n, n == 1 ?
 std::string describe_sources(const PolicyEntry& e) {
   std::vector<std::string> parts;
   for (const auto& s : e.sources) parts.push_back(fmt::format("{}: {}", origin_name(s.origin), s.note));
+  if (!e.review_note.empty()) parts.insert(parts.begin() + (parts.empty() ? 0 : 1), e.review_note);
   std::string out = fmt::format("{}", fmt::join(parts, "; "));
   for (const auto& f : e.filters) out += "; " + filter_text(e.syscall, f);
   return out;

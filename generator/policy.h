@@ -59,6 +59,9 @@ struct PolicyEntry {
   std::string action = "SCMP_ACT_ALLOW";
   std::optional<uint32_t> errno_ret;
   std::vector<Source> sources;
+  // The review decisions that allow it, for the profile's comment ("review: allowed by ...:
+  // reason"); the report shows them in their own column, not as an origin.
+  std::string review_note;
   // Evidence (observed entries only).
   uint64_t count = 0;
   std::vector<ProcessUse> processes;

@@ -346,7 +346,7 @@ Reviewed review_policy(const ev::Evidence& ev, const PolicyOptions& opts, Decisi
       }
       auto& e = *std::find_if(r.policy.entries.begin(), r.policy.entries.end(),
                               [&name = name](const PolicyEntry& x) { return x.syscall == name; });
-      e.sources.front().note += fmt::format("; {}", fmt::join(why, "; "));
+      e.review_note = fmt::format("{}", fmt::join(why, "; "));
     }
     r.verdicts.push_back(std::move(v));
   }
