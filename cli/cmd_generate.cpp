@@ -18,19 +18,19 @@ namespace syscribe::cli {
 
 namespace {
 
-std::string default_action_of(const std::string& text) {
-  if (text == "errno") return "SCMP_ACT_ERRNO";
-  if (text == "kill-process" || text == "kill") return "SCMP_ACT_KILL_PROCESS";
-  if (text == "kill-thread") return "SCMP_ACT_KILL_THREAD";
-  if (text == "trap") return "SCMP_ACT_TRAP";
-  if (text == "log") return "SCMP_ACT_LOG";
+gen::Action default_action_of(const std::string& text) {
+  if (text == "errno") return gen::Action::error;
+  if (text == "kill-process" || text == "kill") return gen::Action::kill_process;
+  if (text == "kill-thread") return gen::Action::kill_thread;
+  if (text == "trap") return gen::Action::trap;
+  if (text == "log") return gen::Action::log;
   throw usage_error(fmt::format("unknown default action '{}' (errno, kill-process, kill-thread, trap, log)", text));
 }
 
 void print_summary(const gen::Policy& pol, const std::string& out, std::string_view format,
                    const std::vector<std::string>& notes) {
   size_t allowed = 0;
-  for (const auto& e : pol.entries) allowed += e.action == "SCMP_ACT_ALLOW";
+  for (const auto& e : pol.entries) allowed += e.action == gen::Action::allow;
   std::vector<std::string> arches;
   for (sys::Arch a : pol.arches) {
     std::string n(sys::arch_name(a));
@@ -80,7 +80,7 @@ int cmd_generate(const Args& args) {
   if (p.help) return 0;
   if (p.positional.empty()) throw usage_error("give at least one evidence file");
 
-  std::string default_action = default_action_of(p.vm["default-action"].as<std::string>());
+  gen::Action default_action = default_action_of(p.vm["default-action"].as<std::string>());
   const auto& errno_text = p.vm["errno"].as<std::string>();
   auto err = sys::parse_errno(errno_text);
   if (!err) throw usage_error(fmt::format("unknown errno '{}'", errno_text));

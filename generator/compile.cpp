@@ -44,7 +44,7 @@ std::string rule_label(size_t i, const Rule& r, const std::string& name) {
 FilterPtr compile_one(const Profile& p, sys::Arch arch, const CompileOptions& opts, const std::string& file,
                       uint32_t def, std::vector<std::string>& skipped) {
   FilterPtr ctx(seccomp_init(def));
-  if (!ctx) throw Error(fmt::format("{}: libseccomp cannot create a filter with default action {}", file, p.default_action));
+  if (!ctx) throw Error(fmt::format("{}: libseccomp cannot create a filter with default action {}", file, action_name(p.default_action)));
   auto* c = static_cast<scmp_filter_ctx>(ctx.get());
   uint32_t token = scmp_arch_token(arch);
   if (token == 0)
@@ -66,9 +66,8 @@ FilterPtr compile_one(const Profile& p, sys::Arch arch, const CompileOptions& op
   for (size_t i = 0; i < p.syscalls.size(); ++i) {
     const Rule& r = p.syscalls[i];
     if (!rule_applies(r, opts.host, opts.caps)) continue;
-    auto act = action_value(r.action, r.errno_ret);
-    if (!act) throw Error(fmt::format("{}: {}: unknown action {}", file, rule_label(i, r, ""), r.action));
-    if (*act == def) {
+    uint32_t act = action_value(r.action, r.errno_ret);
+    if (act == def) {
       skipped.push_back(fmt::format("{}: action equals the default, skipped", rule_label(i, r, "")));
       continue;
     }
@@ -101,7 +100,7 @@ FilterPtr compile_one(const Profile& p, sys::Arch arch, const CompileOptions& op
         nr = s->number(arch);  // newer than libseccomp: our table's number on the host
       }
       auto add = [&](unsigned n, const scmp_arg_cmp* arr) {
-        int rc = seccomp_rule_add_array(c, *act, nr, n, arr);
+        int rc = seccomp_rule_add_array(c, act, nr, n, arr);
         if (rc != 0)
           throw Error(fmt::format("{}: {}: libseccomp rejects the rule on {}: {}", file, rule_label(i, r, name),
                                   sys::arch_name(arch), strerror(-rc)));
@@ -120,13 +119,12 @@ FilterPtr compile_one(const Profile& p, sys::Arch arch, const CompileOptions& op
 
 Compiled compile_profile(const Profile& p, std::span<const sys::Arch> arches, const CompileOptions& opts,
                          const std::string& file) {
-  auto def = action_value(p.default_action, p.default_errno_ret);
-  if (!def) throw Error(fmt::format("{}: unknown default action {}", file, p.default_action));
-  if (*def == SCMP_ACT_ALLOW && p.syscalls.empty())
+  uint32_t def = action_value(p.default_action, p.default_errno_ret);
+  if (def == SCMP_ACT_ALLOW && p.syscalls.empty())
     throw Error(fmt::format("{}: default action SCMP_ACT_ALLOW with no rules filters nothing", file));
   Compiled out;
   for (sys::Arch a : arches) {
-    FilterPtr one = compile_one(p, a, opts, file, *def, out.skipped);
+    FilterPtr one = compile_one(p, a, opts, file, def, out.skipped);
     if (!out.ctx) {
       out.ctx = std::move(one);
       continue;

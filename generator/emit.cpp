@@ -38,13 +38,13 @@ std::string systemd_dropin(const Policy& pol, const EmitOptions& opts, std::vect
   std::vector<std::string> arches;
   for (sys::Arch a : pol.arches) arches.emplace_back(systemd_arch(a));
   out += fmt::format("SystemCallArchitectures={}\n", fmt::join(arches, " "));
-  if (pol.default_action == "SCMP_ACT_ERRNO") {
+  if (pol.default_action == Action::error) {
     out += fmt::format("SystemCallErrorNumber={}\n", sys::errno_name(static_cast<int>(pol.default_errno.value_or(1))));
-  } else if (pol.default_action == "SCMP_ACT_LOG") {
+  } else if (pol.default_action == Action::log) {
     out += "SystemCallLog=~\n";
     notes.push_back("systemd: the log default becomes SystemCallLog= and does not block anything");
-  } else if (pol.default_action != "SCMP_ACT_KILL_PROCESS") {
-    notes.push_back(fmt::format("systemd: default action {} cannot be expressed; systemd kills the process", pol.default_action));
+  } else if (pol.default_action != Action::kill_process) {
+    notes.push_back(fmt::format("systemd: default action {} cannot be expressed; systemd kills the process", action_name(pol.default_action)));
   }
   std::vector<std::string> allowed;
   std::vector<std::string> unfiltered;
@@ -52,8 +52,8 @@ std::string systemd_dropin(const Policy& pol, const EmitOptions& opts, std::vect
   uint64_t ns_bits = 0;
   bool clone3_stub = false;
   for (const auto& e : pol.entries) {
-    if (e.syscall == "clone3" && e.action == "SCMP_ACT_ERRNO" && e.errno_ret == 38u) clone3_stub = true;
-    if (e.action != "SCMP_ACT_ALLOW") continue;
+    if (e.syscall == "clone3" && e.action == Action::error && e.errno_ret == 38u) clone3_stub = true;
+    if (e.action != Action::allow) continue;
     allowed.push_back(e.syscall);
     for (const auto& f : e.filters)
       unfiltered.push_back(fmt::format("{}: {}", e.syscall, filter_text(e.syscall, f)));
@@ -165,7 +165,7 @@ std::string emit(const Policy& pol, const EmitOptions& opts, std::vector<std::st
       // The CRD has no comment field: the reason a high-risk syscall is allowed goes into an
       // annotation, where lint (and a reviewer with kubectl) can read it.
       for (const auto& r : p.syscalls) {
-        if (r.action != "SCMP_ACT_ALLOW" && r.action != "SCMP_ACT_LOG") continue;
+        if (r.action != Action::allow && r.action != Action::log) continue;
         for (const auto& n : r.names) {
           const sys::SyscallInfo* s = sys::find(n);
           if (s && s->risk >= sys::Risk::high && !r.comment.empty()) p.annotations.emplace(reason_annotation(n), r.comment);

@@ -27,7 +27,7 @@ std::set<std::string> known_syscalls(const std::string& file) {
   } else {
     Profile p = parse_profile_text(text, file);
     for (const auto& r : p.syscalls)
-      if (r.action == "SCMP_ACT_ALLOW" && r.args.empty() && r.includes.empty() && r.excludes.empty())
+      if (r.action == Action::allow && r.args.empty() && r.includes.empty() && r.excludes.empty())
         names.insert(r.names.begin(), r.names.end());
   }
   std::set<std::string> known;
@@ -41,12 +41,12 @@ std::set<std::string> known_syscalls(const std::string& file) {
 
 std::vector<uint8_t> known_filter(const std::set<std::string>& known, const std::vector<sys::Arch>& arches) {
   Profile p;
-  p.default_action = "SCMP_ACT_TRACE";
+  p.default_action = Action::trace;
   p.default_errno_ret = 0;
   if (!known.empty()) {
     Rule allow;
     allow.names.assign(known.begin(), known.end());
-    allow.action = "SCMP_ACT_ALLOW";
+    allow.action = Action::allow;
     p.syscalls.push_back(std::move(allow));
   }
   Compiled c = compile_profile(p, arches, {}, "the --known recording filter");

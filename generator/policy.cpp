@@ -78,7 +78,7 @@ PolicyBuild start_build(const ev::Evidence& ev, const PolicyOptions& opts) {
   b.recordings = ev.recordings;
   Policy& pol = b.pol;
   pol.default_action = opts.default_action;
-  if (opts.default_action == "SCMP_ACT_ERRNO") pol.default_errno = opts.errno_value;
+  if (opts.default_action == Action::error) pol.default_errno = opts.errno_value;
 
   // Options that name things in the evidence must name something.
   std::vector<std::string> phase_names = ev.phase_names();

@@ -13,7 +13,7 @@ namespace syscribe::gen {
 namespace {
 
 void add_benign(PolicyEntry& e, const sys::SyscallInfo& info) {
-  if (e.action != "SCMP_ACT_ALLOW" || e.filters.size() != 1) return;
+  if (e.action != Action::allow || e.filters.size() != 1) return;
   ArgFilter& f = e.filters[0];
   const sys::ArgInfo& a = info.args[f.index];
   std::vector<std::string> added;

@@ -16,7 +16,7 @@ void pass_clone3(PolicyBuild& b) {
     return;
   }
   PolicyEntry& e = b.entry("clone3");
-  e.action = "SCMP_ACT_ERRNO";
+  e.action = Action::error;
   e.errno_ret = ENOSYS;
   e.filters.clear();
   e.tuples.clear();

@@ -23,7 +23,7 @@ void pass_facts(PolicyBuild& b) {
     // Only a translation scopes a rule to the arches that need it; any other reason to
     // allow the call holds everywhere.
     if (e.has(Origin::observed) || e.has(Origin::essential) || e.has(Origin::runtime_tail) || e.has(Origin::known) ||
-        e.has(Origin::fallback) || e.action != "SCMP_ACT_ALLOW")
+        e.has(Origin::fallback) || e.action != Action::allow)
       e.scope.clear();
     for (sys::Arch a : b.pol.arches)
       if (s->exists_on(a) && (e.scope.empty() || e.scope.count(std::string(sys::arch_name(a)))))

@@ -94,14 +94,14 @@ TEST_CASE("clone3 pass: ENOSYS unless accepted; observed clone3 brings clone as 
   SECTION("not observed: the stub, no fallback") {
     PolicyBuild b = step(evidence_with("read", {}), {}, "clone3").after;
     const PolicyEntry& e = b.entries.at("clone3");
-    CHECK(e.action == "SCMP_ACT_ERRNO");
+    CHECK(e.action == Action::error);
     CHECK(e.errno_ret == uint32_t{ENOSYS});
     CHECK(e.has(Origin::clone3_stub));
     CHECK(!b.entries.count("clone"));
   }
   SECTION("observed, not accepted: the stub and clone without namespace flags") {
     PolicyBuild b = step(evidence_with("read", {}, {"clone3"}), {}, "clone3").after;
-    CHECK(b.entries.at("clone3").action == "SCMP_ACT_ERRNO");
+    CHECK(b.entries.at("clone3").action == Action::error);
     const PolicyEntry& c = b.entries.at("clone");
     CHECK(c.has(Origin::fallback));
     const ArgFilter* f = filter_on(c, "flags");
@@ -114,7 +114,7 @@ TEST_CASE("clone3 pass: ENOSYS unless accepted; observed clone3 brings clone as 
     PolicyOptions o;
     o.accept_clone3 = true;
     PolicyBuild b = step(evidence_with("read", {}, {"clone3"}), o, "clone3").after;
-    CHECK(b.entries.at("clone3").action == "SCMP_ACT_ALLOW");
+    CHECK(b.entries.at("clone3").action == Action::allow);
     CHECK(!b.entries.count("clone"));
   }
 }
