@@ -18,8 +18,7 @@ void FilterDeleter::operator()(void* ctx) const {
 }
 
 uint32_t scmp_arch_token(sys::Arch a) {
-  // libseccomp's own arch names; only i386 differs from ours.
-  std::string name = a == sys::Arch::i386 ? "x86" : std::string(sys::arch_name(a));
+  std::string name(sys::libseccomp_arch_name(a));
   return seccomp_arch_resolve_name(name.c_str());
 }
 
@@ -83,7 +82,7 @@ FilterPtr compile_one(const Profile& p, sys::Arch arch, const CompileOptions& op
       const sys::SyscallInfo* s = sys::find(name);
       if (!s) {
         if (opts.strict) throw Error(fmt::format("{}: {}: unknown syscall \"{}\"", file, rule_label(i, r, name), name));
-        if (arch == opts.host || arch == native_of(opts.host))
+        if (arch == opts.host || arch == sys::native_of(opts.host))
           skipped.push_back(fmt::format("{}: unknown syscall \"{}\", ignored", rule_label(i, r, name), name));
         continue;
       }
@@ -271,7 +270,7 @@ uint32_t run_bpf(std::span<const uint8_t> bytes, uint32_t audit_arch, int32_t nr
 
 Evaluator::Evaluator(const Profile& p, const CompileOptions& opts, const std::string& file) {
   for (sys::Arch a : effective_arches(p, opts.host)) {
-    if (big_endian(a) == big_endian(opts.host))
+    if (sys::big_endian(a) == sys::big_endian(opts.host))
       arches_.push_back(a);
     else  // runc would fail to add it; evaluate what can be evaluated and say so
       skipped_.push_back(fmt::format("{}: byte order differs from the host {}: left out of the filter",
@@ -284,7 +283,7 @@ Evaluator::Evaluator(const Profile& p, const CompileOptions& opts, const std::st
 
 uint32_t Evaluator::evaluate(sys::Arch arch, int64_t nr, const std::array<uint64_t, 6>& args) const {
   if (arch == sys::Arch::x32) nr |= static_cast<int64_t>(sys::kX32SyscallBit);
-  return run_bpf(prog_, sys::audit_arch(arch), static_cast<int32_t>(nr), args, big_endian(arch));
+  return run_bpf(prog_, sys::audit_arch(arch), static_cast<int32_t>(nr), args, sys::big_endian(arch));
 }
 
 std::optional<uint32_t> Evaluator::evaluate(sys::Arch arch, std::string_view name,

@@ -41,7 +41,7 @@ std::vector<Finding> lint_profile(const Profile& p, const LintOptions& opts) {
     // it, and nothing here can check it.
     auto a = sys::parse_arch(name);
     if (!a) return;
-    if (native_of(*a) != *a)
+    if (sys::native_of(*a) != *a)
       out.push_back({where, fmt::format("compat arch {} listed: it opens that arch's whole syscall table ({}); list it "
                                         "only if the workload uses it",
                                         name, *a == sys::Arch::i386 ? "int 0x80 on x86_64" : "32-bit calls")});
@@ -55,8 +55,8 @@ std::vector<Finding> lint_profile(const Profile& p, const LintOptions& opts) {
     for (size_t j = 0; j < p.arch_map[i].sub_architectures.size(); ++j)
       check_arch(p.arch_map[i].sub_architectures[j], fmt::format("$.archMap[{}].subArchitectures[{}]", i, j));
   }
-  if (!p.architectures.empty() && std::any_of(arches.begin(), arches.end(), big_endian) &&
-      !std::all_of(arches.begin(), arches.end(), big_endian))
+  if (!p.architectures.empty() && std::any_of(arches.begin(), arches.end(), sys::big_endian) &&
+      !std::all_of(arches.begin(), arches.end(), sys::big_endian))
     out.push_back({"$.architectures", "s390x is listed beside little-endian arches: libseccomp refuses to mix byte "
                                       "orders in one filter, so runc fails to load this profile on either host; "
                                       "write one profile per arch family (or use Docker's archMap)"});

@@ -213,7 +213,7 @@ Profile to_profile(const Policy& pol) {
     if (e.filters.empty()) {
       if (!e.scope.empty()) {
         std::set<std::string> go;
-        for (const auto& a : e.scope) go.insert(std::string(sys::go_arch_name(native_of(*sys::parse_arch(a)))));
+        for (const auto& a : e.scope) go.insert(std::string(sys::go_arch_name(sys::native_of(*sys::parse_arch(a)))));
         base.includes.arches.assign(go.begin(), go.end());
       }
       p.syscalls.push_back(base);
@@ -222,7 +222,7 @@ Profile to_profile(const Policy& pol) {
     if (!e.scope.empty()) {
       // Docker's includes.arches names the host's Go arch: the native of each scoped arch.
       std::set<std::string> go;
-      for (const auto& a : e.scope) go.insert(std::string(sys::go_arch_name(native_of(*sys::parse_arch(a)))));
+      for (const auto& a : e.scope) go.insert(std::string(sys::go_arch_name(sys::native_of(*sys::parse_arch(a)))));
       base.includes.arches.assign(go.begin(), go.end());
     }
     // One rule per allowed tuple: conditions on different indexes AND; a repeated index

@@ -148,7 +148,7 @@ std::vector<ArchMapEntry> arch_map_of(const Profile& p) {
   std::vector<ArchMapEntry> out;
   std::vector<sys::Arch> listed = listed_arches(p);
   for (sys::Arch a : listed) {
-    sys::Arch native = native_of(a);
+    sys::Arch native = sys::native_of(a);
     std::string native_name(sys::scmp_arch_name(native));
     auto it = std::find_if(out.begin(), out.end(), [&](const ArchMapEntry& e) { return e.architecture == native_name; });
     if (it == out.end()) {
@@ -370,15 +370,6 @@ json profile_json(const Profile& p, Format f) {
 std::string write_profile(const Profile& p, Format f) {
   if (f == Format::spo) return spo_yaml(p);
   return profile_json(p, f).dump(2) + "\n";
-}
-
-sys::Arch native_of(sys::Arch a) {
-  switch (a) {
-    case sys::Arch::i386:
-    case sys::Arch::x32: return sys::Arch::x86_64;
-    case sys::Arch::arm: return sys::Arch::aarch64;
-    default: return a;
-  }
 }
 
 std::vector<sys::Arch> listed_arches(const Profile& p) {

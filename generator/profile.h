@@ -113,12 +113,7 @@ nlohmann::json profile_json(const Profile& p, Format f);  // oci and docker only
 std::vector<sys::Arch> effective_arches(const Profile& p, sys::Arch host);
 // The listed arches as parsed (architectures, or every arch named in archMap).
 std::vector<sys::Arch> listed_arches(const Profile& p);
-// The native arch of a compat one (i386, x32 -> x86_64; arm -> aarch64); itself otherwise.
-sys::Arch native_of(sys::Arch a);
 
-// s390x is the only big-endian arch syscribe knows; libseccomp (and so runc) refuses to put
-// arches of different byte order in one filter.
-inline bool big_endian(sys::Arch a) { return a == sys::Arch::s390x; }
 
 // Whether a Docker rule applies on `host` with capabilities `caps` (minKernel assumed met).
 bool rule_applies(const Rule& r, sys::Arch host, const std::vector<std::string>& caps);

@@ -23,8 +23,8 @@ void pass_notes(PolicyBuild& b) {
     if (e.has(Origin::known)) pol.notes.push_back(fmt::format("{}: known to an incremental recording", name));
     if (e.has(Origin::fallback)) pol.notes.push_back(fmt::format("{}: added as the clone3 fallback", name));
   }
-  if (std::any_of(pol.arches.begin(), pol.arches.end(), big_endian) &&
-      !std::all_of(pol.arches.begin(), pol.arches.end(), big_endian))
+  if (std::any_of(pol.arches.begin(), pol.arches.end(), sys::big_endian) &&
+      !std::all_of(pol.arches.begin(), pol.arches.end(), sys::big_endian))
     pol.warnings.push_back("s390x beside little-endian arches: libseccomp (runc) cannot load arches of both byte "
                            "orders in one filter; flat OCI/SPO profiles fail to load, use --format docker (archMap) "
                            "or one profile per arch family");

@@ -144,7 +144,7 @@ TEST_CASE("generated profiles match their goldens and hold on every listed arch"
       uint32_t def = action_value(prof.default_action, prof.default_errno_ret);
       for (Arch arch : pol.arches) {
         INFO("arch " << sys::arch_name(arch));
-        Evaluator eval(prof, {.strict = true, .host = native_of(arch), .caps = {}}, golden);
+        Evaluator eval(prof, {.strict = true, .host = sys::native_of(arch), .caps = {}}, golden);
         check_observed_allowed(ev, pol, eval, arch);
         for (const auto& e : pol.entries)
           if (e.action == Action::allow && e.arches.count(std::string(sys::arch_name(arch))) && e.filters.empty())
