@@ -124,10 +124,10 @@ Verdict judge(const gen::Profile& prof, const gen::Evaluator& eval, const Seccom
       naming.push_back(i);
   }
   if (naming.empty()) {
-    v.why = allowed ? fmt::format("allowed by the default action {}", prof.default_action)
+    v.why = allowed ? fmt::format("allowed by the default action {}", gen::action_name(prof.default_action))
                     : fmt::format("no rule names {}; the default action {} applies. Missing rule: "
-                                  "{{\"names\": [\"{}\"], \"action\": \"SCMP_ACT_ALLOW\"}}",
-                                  name, prof.default_action, name);
+                                  "{{\"names\": [\"{}\"], \"action\": \"{}\"}}",
+                                  name, gen::action_name(prof.default_action), name, gen::action_name(gen::Action::allow));
     return v;
   }
   for (size_t i : naming) {
@@ -135,14 +135,14 @@ Verdict judge(const gen::Profile& prof, const gen::Evaluator& eval, const Seccom
     if (!r.args.empty()) {
       v.status = "depends on arguments";
       v.why = fmt::format("rule {} ({}) applies only for some argument values; audit records carry no "
-                          "arguments, so check them with `syscribe run --complain`", i, r.action);
+                          "arguments, so check them with `syscribe run --complain`", i, gen::action_name(r.action));
       return v;
     }
   }
   const auto& r = prof.syscalls[naming.front()];
-  v.why = allowed ? fmt::format("allowed by rule {} ({})", naming.front(), r.action)
+  v.why = allowed ? fmt::format("allowed by rule {} ({})", naming.front(), gen::action_name(r.action))
                   : fmt::format("rule {} denies it on purpose ({}); change that rule if the workload needs it",
-                                naming.front(), r.action);
+                                naming.front(), gen::action_name(r.action));
   return v;
 }
 

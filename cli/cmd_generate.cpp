@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "cli/options.h"
+#include "cli/policy_options.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "generator/emit.h"
@@ -17,19 +18,19 @@ namespace syscribe::cli {
 
 namespace {
 
-std::string default_action_of(const std::string& text) {
-  if (text == "errno") return "SCMP_ACT_ERRNO";
-  if (text == "kill-process" || text == "kill") return "SCMP_ACT_KILL_PROCESS";
-  if (text == "kill-thread") return "SCMP_ACT_KILL_THREAD";
-  if (text == "trap") return "SCMP_ACT_TRAP";
-  if (text == "log") return "SCMP_ACT_LOG";
+gen::Action default_action_of(const std::string& text) {
+  if (text == "errno") return gen::Action::error;
+  if (text == "kill-process" || text == "kill") return gen::Action::kill_process;
+  if (text == "kill-thread") return gen::Action::kill_thread;
+  if (text == "trap") return gen::Action::trap;
+  if (text == "log") return gen::Action::log;
   throw usage_error(fmt::format("unknown default action '{}' (errno, kill-process, kill-thread, trap, log)", text));
 }
 
 void print_summary(const gen::Policy& pol, const std::string& out, std::string_view format,
                    const std::vector<std::string>& notes) {
   size_t allowed = 0;
-  for (const auto& e : pol.entries) allowed += e.action == "SCMP_ACT_ALLOW";
+  for (const auto& e : pol.entries) allowed += e.action == gen::Action::allow;
   std::vector<std::string> arches;
   for (sys::Arch a : pol.arches) {
     std::string n(sys::arch_name(a));
@@ -79,29 +80,13 @@ int cmd_generate(const Args& args) {
   if (p.help) return 0;
   if (p.positional.empty()) throw usage_error("give at least one evidence file");
 
-  gen::PolicyOptions po;
-  po.default_action = default_action_of(p.vm["default-action"].as<std::string>());
+  gen::Action default_action = default_action_of(p.vm["default-action"].as<std::string>());
   const auto& errno_text = p.vm["errno"].as<std::string>();
   auto err = sys::parse_errno(errno_text);
   if (!err) throw usage_error(fmt::format("unknown errno '{}'", errno_text));
+  gen::PolicyOptions po = read_policy_options(p.vm, "generate", p.vm.count("quiet") > 0);
+  po.default_action = default_action;
   po.errno_value = static_cast<uint32_t>(*err);
-  if (p.vm.count("phases")) po.phases = split_list(p.vm["phases"].as<std::vector<std::string>>());
-  if (p.vm.count("exclude-process")) po.exclude_processes = p.vm["exclude-process"].as<std::vector<std::string>>();
-  po.arg_filters = !p.vm.count("no-arg-filters");
-  if (p.vm.count("arch"))
-    for (const auto& a : split_list(p.vm["arch"].as<std::vector<std::string>>())) {
-      auto arch = sys::parse_arch(a);
-      if (!arch) throw usage_error(fmt::format("unknown architecture '{}'", a));
-      po.arches.push_back(*arch);
-    }
-  po.runtime = p.vm["runtime"].as<std::string>();
-  if (po.runtime == "docker" || po.runtime == "moby") {
-    // Docker (moby) starts every container with runc: its tail is runc's.
-    if (!p.vm.count("quiet"))
-      std::cerr << "syscribe generate: note: Docker runs containers with runc: --runtime " << po.runtime
-                << " adds runc's tail\n";
-    po.runtime = "runc";
-  }
   gen::EmitOptions eo;
   const auto& format = p.vm["format"].as<std::string>();
   auto f = gen::parse_output_format(format);

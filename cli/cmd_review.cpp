@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "cli/options.h"
+#include "cli/policy_options.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "generator/merge.h"
@@ -24,23 +25,8 @@ void add_policy_options(po::options_description& opts) {
       ("phases", po::value<std::vector<std::string>>()->composing(), "only these phases (comma-separated)")
       ("exclude-process", po::value<std::vector<std::string>>()->composing(), "leave this process (exe or comm) out; repeatable")
       ("arch", po::value<std::vector<std::string>>()->composing(), "also target these arches (comma-separated)")
-      ("runtime", po::value<std::string>()->default_value("none"), "runtime tail: runc, crun, none")
+      ("runtime", po::value<std::string>()->default_value("none"), "runtime tail: runc, crun, none (docker: Docker uses runc)")
       ("no-arg-filters", "no argument filters");
-}
-
-gen::PolicyOptions policy_options(const po::variables_map& vm) {
-  gen::PolicyOptions o;
-  if (vm.count("phases")) o.phases = split_list(vm["phases"].as<std::vector<std::string>>());
-  if (vm.count("exclude-process")) o.exclude_processes = vm["exclude-process"].as<std::vector<std::string>>();
-  if (vm.count("arch"))
-    for (const auto& a : split_list(vm["arch"].as<std::vector<std::string>>())) {
-      auto arch = sys::parse_arch(a);
-      if (!arch) throw usage_error(fmt::format("unknown architecture '{}'", a));
-      o.arches.push_back(*arch);
-    }
-  o.runtime = vm["runtime"].as<std::string>();
-  o.arg_filters = !vm.count("no-arg-filters");
-  return o;
 }
 
 std::string today() {
@@ -82,7 +68,8 @@ int review_init(const Args& args) {
     check_writable(out);
   }
   gen::Decisions d = p.vm.count("review") ? gen::read_decisions(p.vm["review"].as<std::string>()) : gen::Decisions{};
-  gen::Reviewed r = gen::review_policy(gen::read_merged(p.positional), policy_options(p.vm), std::move(d));
+  gen::PolicyOptions o = read_policy_options(p.vm, "review init", false);
+  gen::Reviewed r = gen::review_policy(gen::read_merged(p.positional), o, std::move(d));
   write_file_atomic(out, gen::decisions_skeleton(r, p.positional, today()));
   std::cerr << fmt::format("syscribe review init: {}: {} syscall(s) need a decision\n", out == "-" ? "<stdout>" : out,
                            r.unreviewed.size());
@@ -113,7 +100,7 @@ int review_check(const Args& args) {
   for (const auto& at : d.undecided)
     std::cerr << fmt::format("syscribe review check: {}: not decided yet (decision is blank)\n", at.str());
   ev::Evidence ev = gen::read_merged(p.positional);
-  gen::Reviewed r = gen::review_policy(ev, policy_options(p.vm), std::move(d));
+  gen::Reviewed r = gen::review_policy(ev, read_policy_options(p.vm, "review check", false), std::move(d));
   if (p.vm.count("report"))
     gen::write_report(p.vm["report"].as<std::string>(),
                       gen::build_report(r, {p.positional, "", "", !r.unreviewed.empty(), &ev}));

@@ -30,17 +30,15 @@ namespace syscribe::cli {
 
 namespace {
 
-constexpr const char* kNotify = "SCMP_ACT_NOTIFY";
-
 // The profile with every action other than ALLOW turned into NOTIFY, so each call the
 // real profile would not simply allow reaches us; the verdict then comes from the real
 // profile's own compiled filter (gen::Evaluator). `watched` (--ready syscall:NAME) and the
 // engine's always_notified() calls notify whatever the profile says.
 gen::Profile notifying(const gen::Profile& p, const sys::SyscallInfo* watched) {
   gen::Profile q = p;
-  auto convert = [](std::string& action, std::optional<uint32_t>& errno_ret) {
-    if (action != "SCMP_ACT_ALLOW") {
-      action = kNotify;
+  auto convert = [](gen::Action& action, std::optional<uint32_t>& errno_ret) {
+    if (action != gen::Action::allow) {
+      action = gen::Action::notify;
       errno_ret.reset();
     }
   };
@@ -54,7 +52,7 @@ gen::Profile notifying(const gen::Profile& p, const sys::SyscallInfo* watched) {
     std::erase_if(q.syscalls, [](const gen::Rule& r) { return r.names.empty(); });
     gen::Rule w;
     w.names.push_back(name);
-    w.action = kNotify;
+    w.action = gen::Action::notify;
     q.syscalls.push_back(std::move(w));
   }
   return q;
@@ -74,7 +72,7 @@ unsigned filter_flags(const gen::Profile& p) {
 std::set<std::string> enosys_stubs(const gen::Profile& p) {
   std::set<std::string> out;
   for (const auto& r : p.syscalls)
-    if (r.action == "SCMP_ACT_ERRNO" && r.errno_ret == static_cast<uint32_t>(ENOSYS))
+    if (r.action == gen::Action::error && r.errno_ret == static_cast<uint32_t>(ENOSYS))
       out.insert(r.names.begin(), r.names.end());
   return out;
 }

@@ -10,29 +10,33 @@
 #include <fmt/format.h>
 
 #include "core/error.h"
+#include "generator/action.h"
 
 namespace syscribe::audit {
 
 namespace {
 
+using gen::Action;
+using gen::action_name;
+
 // Audit record type of seccomp events (AUDIT_SECCOMP in linux/audit.h).
 constexpr std::string_view kSeccompType = "1326";
 
 struct ActionName {
-  uint32_t action;
-  std::string_view name;
+  uint32_t action;  // SECCOMP_RET_*
+  Action name;  // its profile spelling
   // What `ausearch -i` prints for it.
   std::string_view interpreted;
 };
 constexpr ActionName kActions[] = {
-    {SECCOMP_RET_KILL_PROCESS, "SCMP_ACT_KILL_PROCESS", "kill-process"},
-    {SECCOMP_RET_KILL_THREAD, "SCMP_ACT_KILL_THREAD", "kill-thread"},
-    {SECCOMP_RET_TRAP, "SCMP_ACT_TRAP", "trap"},
-    {SECCOMP_RET_ERRNO, "SCMP_ACT_ERRNO", "errno"},
-    {SECCOMP_RET_USER_NOTIF, "SCMP_ACT_NOTIFY", "user-notif"},
-    {SECCOMP_RET_TRACE, "SCMP_ACT_TRACE", "trace"},
-    {SECCOMP_RET_LOG, "SCMP_ACT_LOG", "log"},
-    {SECCOMP_RET_ALLOW, "SCMP_ACT_ALLOW", "allow"},
+    {SECCOMP_RET_KILL_PROCESS, Action::kill_process, "kill-process"},
+    {SECCOMP_RET_KILL_THREAD, Action::kill_thread, "kill-thread"},
+    {SECCOMP_RET_TRAP, Action::trap, "trap"},
+    {SECCOMP_RET_ERRNO, Action::error, "errno"},
+    {SECCOMP_RET_USER_NOTIF, Action::notify, "user-notif"},
+    {SECCOMP_RET_TRACE, Action::trace, "trace"},
+    {SECCOMP_RET_LOG, Action::log, "log"},
+    {SECCOMP_RET_ALLOW, Action::allow, "allow"},
 };
 
 bool is_hex_digit(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
@@ -165,10 +169,10 @@ std::string action_text(uint32_t code) {
   for (const auto& a : kActions) {
     if (a.action != action) continue;
     if (action == SECCOMP_RET_ERRNO && data != 0)
-      return fmt::format("{}({})", a.name, sys::errno_name(static_cast<int>(data)));
+      return fmt::format("{}({})", action_name(a.name), sys::errno_name(static_cast<int>(data)));
     if ((action == SECCOMP_RET_TRACE || action == SECCOMP_RET_TRAP) && data != 0)
-      return fmt::format("{}({})", a.name, data);
-    return std::string(a.name);
+      return fmt::format("{}({})", action_name(a.name), data);
+    return std::string(action_name(a.name));
   }
   return fmt::format("{:#x}", code);
 }
@@ -234,7 +238,7 @@ ParsedLine parse_line(std::string_view line, const std::string& file, size_t lin
     ev.action = action_text(ev.code);
   } else if (code_text == "kill") {
     ev.code = SECCOMP_RET_KILL_PROCESS;
-    ev.action = "SCMP_ACT_KILL";
+    ev.action = action_name(Action::kill);
   } else {
     bool found = false;
     for (const auto& a : kActions)

@@ -18,8 +18,7 @@ void FilterDeleter::operator()(void* ctx) const {
 }
 
 uint32_t scmp_arch_token(sys::Arch a) {
-  // libseccomp's own arch names; only i386 differs from ours.
-  std::string name = a == sys::Arch::i386 ? "x86" : std::string(sys::arch_name(a));
+  std::string name(sys::libseccomp_arch_name(a));
   return seccomp_arch_resolve_name(name.c_str());
 }
 
@@ -44,7 +43,7 @@ std::string rule_label(size_t i, const Rule& r, const std::string& name) {
 FilterPtr compile_one(const Profile& p, sys::Arch arch, const CompileOptions& opts, const std::string& file,
                       uint32_t def, std::vector<std::string>& skipped) {
   FilterPtr ctx(seccomp_init(def));
-  if (!ctx) throw Error(fmt::format("{}: libseccomp cannot create a filter with default action {}", file, p.default_action));
+  if (!ctx) throw Error(fmt::format("{}: libseccomp cannot create a filter with default action {}", file, action_name(p.default_action)));
   auto* c = static_cast<scmp_filter_ctx>(ctx.get());
   uint32_t token = scmp_arch_token(arch);
   if (token == 0)
@@ -70,9 +69,8 @@ FilterPtr compile_one(const Profile& p, sys::Arch arch, const CompileOptions& op
   for (size_t i = 0; i < p.syscalls.size(); ++i) {
     const Rule& r = p.syscalls[i];
     if (!rule_applies(r, opts.host, opts.caps)) continue;
-    auto act = action_value(r.action, r.errno_ret);
-    if (!act) throw Error(fmt::format("{}: {}: unknown action {}", file, rule_label(i, r, ""), r.action));
-    if (*act == def) {
+    uint32_t act = action_value(r.action, r.errno_ret);
+    if (act == def) {
       skipped.push_back(fmt::format("{}: action equals the default, skipped", rule_label(i, r, "")));
       continue;
     }
@@ -88,7 +86,7 @@ FilterPtr compile_one(const Profile& p, sys::Arch arch, const CompileOptions& op
       const sys::SyscallInfo* s = sys::find(name);
       if (!s) {
         if (opts.strict) throw Error(fmt::format("{}: {}: unknown syscall \"{}\"", file, rule_label(i, r, name), name));
-        if (arch == opts.host || arch == native_of(opts.host))
+        if (arch == opts.host || arch == sys::native_of(opts.host))
           skipped.push_back(fmt::format("{}: unknown syscall \"{}\", ignored", rule_label(i, r, name), name));
         continue;
       }
@@ -105,7 +103,7 @@ FilterPtr compile_one(const Profile& p, sys::Arch arch, const CompileOptions& op
         nr = s->number(arch);  // newer than libseccomp: our table's number on the host
       }
       auto add = [&](unsigned n, const scmp_arg_cmp* arr) {
-        int rc = seccomp_rule_add_array(c, *act, nr, n, arr);
+        int rc = seccomp_rule_add_array(c, act, nr, n, arr);
         if (rc != 0)
           throw Error(fmt::format("{}: {}: libseccomp rejects the rule on {}: {}", file, rule_label(i, r, name),
                                   sys::arch_name(arch), strerror(-rc)));
@@ -125,11 +123,10 @@ FilterPtr compile_one(const Profile& p, sys::Arch arch, const CompileOptions& op
 namespace {
 
 uint32_t checked_default(const Profile& p, const std::string& file) {
-  auto def = action_value(p.default_action, p.default_errno_ret);
-  if (!def) throw Error(fmt::format("{}: unknown default action {}", file, p.default_action));
-  if (*def == SCMP_ACT_ALLOW && p.syscalls.empty())
+  uint32_t def = action_value(p.default_action, p.default_errno_ret);
+  if (def == SCMP_ACT_ALLOW && p.syscalls.empty())
     throw Error(fmt::format("{}: default action SCMP_ACT_ALLOW with no rules filters nothing", file));
-  return *def;
+  return def;
 }
 
 }  // namespace
@@ -292,7 +289,7 @@ uint32_t run_bpf(std::span<const uint8_t> bytes, uint32_t audit_arch, int32_t nr
 
 Evaluator::Evaluator(const Profile& p, const CompileOptions& opts, const std::string& file) {
   for (sys::Arch a : effective_arches(p, opts.host)) {
-    if (big_endian(a) == big_endian(opts.host))
+    if (sys::big_endian(a) == sys::big_endian(opts.host))
       arches_.push_back(a);
     else  // runc would fail to add it; evaluate what can be evaluated and say so
       skipped_.push_back(fmt::format("{}: byte order differs from the host {}: left out of the filter",
@@ -305,7 +302,7 @@ Evaluator::Evaluator(const Profile& p, const CompileOptions& opts, const std::st
 
 uint32_t Evaluator::evaluate(sys::Arch arch, int64_t nr, const std::array<uint64_t, 6>& args) const {
   if (arch == sys::Arch::x32) nr |= static_cast<int64_t>(sys::kX32SyscallBit);
-  return run_bpf(prog_, sys::audit_arch(arch), static_cast<int32_t>(nr), args, big_endian(arch));
+  return run_bpf(prog_, sys::audit_arch(arch), static_cast<int32_t>(nr), args, sys::big_endian(arch));
 }
 
 std::optional<uint32_t> Evaluator::evaluate(sys::Arch arch, std::string_view name,

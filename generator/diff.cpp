@@ -12,7 +12,7 @@ namespace {
 
 // A rule in words, independent of how names were grouped: "SCMP_ACT_ALLOW if arg0&0x7e020000==0x0".
 std::string rule_text(const Rule& r) {
-  std::string out = describe_action(action_value(r.action, r.errno_ret).value_or(0));
+  std::string out = describe_action(action_value(r.action, r.errno_ret));
   std::vector<std::string> conds;
   for (const auto& c : r.args) {
     if (c.op == "SCMP_CMP_MASKED_EQ")
@@ -110,8 +110,8 @@ std::set<std::string> arch_names_of(const Profile& p) {
 
 std::vector<DiffItem> diff_profile_items(const Profile& a, const Profile& b) {
   std::vector<DiffItem> out;
-  auto da = describe_action(action_value(a.default_action, a.default_errno_ret).value_or(0));
-  auto db = describe_action(action_value(b.default_action, b.default_errno_ret).value_or(0));
+  auto da = describe_action(action_value(a.default_action, a.default_errno_ret));
+  auto db = describe_action(action_value(b.default_action, b.default_errno_ret));
   if (da != db) out.push_back({'~', "defaultAction", "", {db}, {da}, fmt::format("~ defaultAction: {} -> {}", da, db)});
   std::set<std::string> aa = arch_names_of(a), ab = arch_names_of(b);
   std::vector<std::string> plus, minus;

@@ -101,7 +101,7 @@ void known_from_profile(const Profile& p, std::span<const sys::Arch> wanted, Kno
   for (sys::Arch a : effective_arches(p, sys::host_arch()))
     if (std::find(wanted.begin(), wanted.end(), a) != wanted.end()) arches.push_back(a);
   for (const auto& r : p.syscalls) {
-    if (r.action != "SCMP_ACT_ALLOW" || !r.includes.empty() || !r.excludes.empty()) continue;
+    if (r.action != Action::allow || !r.includes.empty() || !r.excludes.empty()) continue;
     for (const auto& name : r.names) {
       const sys::SyscallInfo* info = sys::find(name);
       if (!info) continue;
@@ -142,7 +142,7 @@ bool can_match(const sys::SyscallInfo& info, const std::string& key, sys::Arch a
 // One arch's filter profile: the names, and a rule per key with the recorded bits compared.
 Profile arch_profile(const Known& k, sys::Arch arch) {
   Profile p;
-  p.default_action = "SCMP_ACT_TRACE";
+  p.default_action = Action::trace;
   p.default_errno_ret = 0;
   if (!k.names.empty()) {
     Rule allow;

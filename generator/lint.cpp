@@ -16,8 +16,8 @@ std::string names_path(size_t i, size_t j) { return fmt::format("$.syscalls[{}].
 
 bool allowed_somehow(const Profile& p, std::string_view name, uint32_t def) {
   for (const auto& r : p.syscalls) {
-    auto v = action_value(r.action, r.errno_ret);
-    if (v && *v != def && (*v == 0x7fff0000u || *v == 0x7ffc0000u) &&
+    uint32_t v = action_value(r.action, r.errno_ret);
+    if (v != def && (r.action == Action::allow || r.action == Action::log) &&
         std::find(r.names.begin(), r.names.end(), name) != r.names.end())
       return true;
   }
@@ -28,7 +28,7 @@ bool allowed_somehow(const Profile& p, std::string_view name, uint32_t def) {
 
 std::vector<Finding> lint_profile(const Profile& p, const LintOptions& opts) {
   std::vector<Finding> out;
-  uint32_t def = action_value(p.default_action, p.default_errno_ret).value_or(0);
+  uint32_t def = action_value(p.default_action, p.default_errno_ret);
   std::vector<sys::Arch> arches = listed_arches(p);
 
   // Architectures.
@@ -41,7 +41,7 @@ std::vector<Finding> lint_profile(const Profile& p, const LintOptions& opts) {
     // it, and nothing here can check it.
     auto a = sys::parse_arch(name);
     if (!a) return;
-    if (native_of(*a) != *a)
+    if (sys::native_of(*a) != *a)
       out.push_back({where, fmt::format("compat arch {} listed: it opens that arch's whole syscall table ({}); list it "
                                         "only if the workload uses it",
                                         name, *a == sys::Arch::i386 ? "int 0x80 on x86_64" : "32-bit calls")});
@@ -55,8 +55,8 @@ std::vector<Finding> lint_profile(const Profile& p, const LintOptions& opts) {
     for (size_t j = 0; j < p.arch_map[i].sub_architectures.size(); ++j)
       check_arch(p.arch_map[i].sub_architectures[j], fmt::format("$.archMap[{}].subArchitectures[{}]", i, j));
   }
-  if (!p.architectures.empty() && std::any_of(arches.begin(), arches.end(), big_endian) &&
-      !std::all_of(arches.begin(), arches.end(), big_endian))
+  if (!p.architectures.empty() && std::any_of(arches.begin(), arches.end(), sys::big_endian) &&
+      !std::all_of(arches.begin(), arches.end(), sys::big_endian))
     out.push_back({"$.architectures", "s390x is listed beside little-endian arches: libseccomp refuses to mix byte "
                                       "orders in one filter, so runc fails to load this profile on either host; "
                                       "write one profile per arch family (or use Docker's archMap)"});
@@ -69,11 +69,11 @@ std::vector<Finding> lint_profile(const Profile& p, const LintOptions& opts) {
   for (size_t i = 0; i < p.syscalls.size(); ++i) {
     const Rule& r = p.syscalls[i];
     std::string rp = fmt::format("$.syscalls[{}]", i);
-    auto v = action_value(r.action, r.errno_ret);
-    if (v && *v == def)
+    uint32_t v = action_value(r.action, r.errno_ret);
+    if (v == def)
       out.push_back({rp + ".action", fmt::format("action {} equals the default: runc skips this rule",
-                                                 describe_action(*v))});
-    bool allows = v && (*v == 0x7fff0000u || *v == 0x7ffc0000u);
+                                                 describe_action(v))});
+    bool allows = r.action == Action::allow || r.action == Action::log;
     // A generator's labelled widening (its comment says "widened: WHY"), once per syscall.
     if (allows && !r.names.empty()) {
       std::string why = stated_reason(p, r, r.names.front());
@@ -160,7 +160,7 @@ std::vector<Finding> lint_profile(const Profile& p, const LintOptions& opts) {
       }
     }
   }
-  if (!clone3_rule && def != action_value("SCMP_ACT_ERRNO", ENOSYS))
+  if (!clone3_rule && def != action_value(Action::error, ENOSYS))
     out.push_back({"$.syscalls", fmt::format("no clone3 rule: clone3 gets the default ({}) and glibc falls back to "
                                              "clone only on ENOSYS; add clone3 with SCMP_ACT_ERRNO and errnoRet {}",
                                              describe_action(def), ENOSYS)});

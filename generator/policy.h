@@ -56,9 +56,12 @@ struct ArgFilter {
 
 struct PolicyEntry {
   std::string syscall;
-  std::string action = "SCMP_ACT_ALLOW";
+  Action action = Action::allow;
   std::optional<uint32_t> errno_ret;
   std::vector<Source> sources;
+  // The review decisions that allow it, for the profile's comment ("review: allowed by ...:
+  // reason"); the report shows them in their own column, not as an origin.
+  std::string review_note;
   // Evidence (observed entries only).
   uint64_t count = 0;
   std::vector<ProcessUse> processes;
@@ -89,7 +92,7 @@ struct PolicyEntry {
 };
 
 struct PolicyOptions {
-  std::string default_action = "SCMP_ACT_ERRNO";
+  Action default_action = Action::error;
   uint32_t errno_value = 1;  // EPERM
   std::vector<std::string> phases;             // empty: all
   std::vector<std::string> exclude_processes;  // exe paths or comms
@@ -105,7 +108,7 @@ struct PolicyOptions {
 };
 
 struct Policy {
-  std::string default_action;
+  Action default_action = Action::error;
   std::optional<uint32_t> default_errno;
   std::vector<sys::Arch> arches;                 // listed, in syscalls-tables order
   std::map<std::string, std::string> arch_why;   // arch name -> "observed" / "asked for (--arch)"

@@ -18,19 +18,6 @@ using nlohmann::json;
 
 namespace {
 
-struct ActionName {
-  std::string_view name;
-  uint32_t value;  // SECCOMP_RET_* without data
-  bool takes_errno;
-};
-constexpr ActionName kActions[] = {
-    {"SCMP_ACT_KILL", 0x00000000u, false},         {"SCMP_ACT_KILL_THREAD", 0x00000000u, false},
-    {"SCMP_ACT_KILL_PROCESS", 0x80000000u, false}, {"SCMP_ACT_TRAP", 0x00030000u, false},
-    {"SCMP_ACT_ERRNO", 0x00050000u, true},         {"SCMP_ACT_TRACE", 0x7ff00000u, true},
-    {"SCMP_ACT_LOG", 0x7ffc0000u, false},          {"SCMP_ACT_ALLOW", 0x7fff0000u, false},
-    {"SCMP_ACT_NOTIFY", 0x7fc00000u, false},
-};
-
 constexpr std::string_view kOps[] = {"SCMP_CMP_NE", "SCMP_CMP_LT", "SCMP_CMP_LE",       "SCMP_CMP_EQ",
                                      "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_MASKED_EQ"};
 constexpr std::string_view kFlags[] = {"SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG",
@@ -53,10 +40,11 @@ std::optional<uint32_t> read_errno(const JsonAt& j) {
   return static_cast<uint32_t>(v);
 }
 
-std::string read_action(const JsonAt& j) {
+Action read_action(const JsonAt& j) {
   std::string a = j.str();
-  if (!known_action(a)) j.fail(fmt::format("unknown action \"{}\"", a));
-  return a;
+  auto action = parse_action(a);
+  if (!action) j.fail(fmt::format("unknown action \"{}\"", a));
+  return *action;
 }
 
 DockerFilter read_filter(const JsonAt& j) {
@@ -160,7 +148,7 @@ std::vector<ArchMapEntry> arch_map_of(const Profile& p) {
   std::vector<ArchMapEntry> out;
   std::vector<sys::Arch> listed = listed_arches(p);
   for (sys::Arch a : listed) {
-    sys::Arch native = native_of(a);
+    sys::Arch native = sys::native_of(a);
     std::string native_name(sys::scmp_arch_name(native));
     auto it = std::find_if(out.begin(), out.end(), [&](const ArchMapEntry& e) { return e.architecture == native_name; });
     if (it == out.end()) {
@@ -219,7 +207,7 @@ std::string spo_yaml(const Profile& p) {
     for (const auto& [key, value] : p.annotations) out += fmt::format("    {}: {}\n", yaml_str(key), yaml_str(value));
   }
   out += "spec:\n";
-  out += fmt::format("  defaultAction: {}\n", p.default_action);
+  out += fmt::format("  defaultAction: {}\n", action_name(p.default_action));
   // SeccompProfile's spec has no defaultErrnoRet: the runtime's EPERM applies.
   std::vector<std::string> arches = p.architectures;
   if (arches.empty())
@@ -238,7 +226,7 @@ std::string spo_yaml(const Profile& p) {
   if (!p.syscalls.empty()) out += "  syscalls:\n";
   for (const auto& r : p.syscalls) {
     if (!r.comment.empty()) out += fmt::format("  # {}\n", r.comment);
-    out += fmt::format("  - action: {}\n", r.action);
+    out += fmt::format("  - action: {}\n", action_name(r.action));
     if (r.errno_ret) out += fmt::format("    errnoRet: {}\n", *r.errno_ret);
     out += "    names:\n";
     for (const auto& n : r.names) out += fmt::format("    - {}\n", yaml_str(n));
@@ -267,33 +255,6 @@ std::optional<Format> parse_format(std::string_view text) {
   for (Format f : {Format::oci, Format::docker, Format::spo})
     if (text == format_name(f)) return f;
   return std::nullopt;
-}
-
-bool known_action(std::string_view action) {
-  return std::any_of(std::begin(kActions), std::end(kActions), [&](const ActionName& a) { return a.name == action; });
-}
-
-std::optional<uint32_t> action_value(std::string_view action, std::optional<uint32_t> errno_ret) {
-  for (const auto& a : kActions) {
-    if (a.name != action) continue;
-    if (!a.takes_errno) return a.value;
-    uint32_t data = errno_ret ? *errno_ret : (a.name == "SCMP_ACT_ERRNO" ? EPERM : 0);
-    return a.value | (data & 0xffffu);
-  }
-  return std::nullopt;
-}
-
-std::string describe_action(uint32_t value) {
-  uint32_t base = value & 0xffff0000u;
-  uint32_t data = value & 0xffffu;
-  switch (base) {
-    case 0x00050000u: return fmt::format("SCMP_ACT_ERRNO({})", sys::errno_name(static_cast<int>(data)));
-    case 0x7ff00000u: return fmt::format("SCMP_ACT_TRACE({})", data);
-    default: break;
-  }
-  for (const auto& a : kActions)
-    if (a.value == value && a.name != "SCMP_ACT_KILL") return std::string(a.name);
-  return fmt::format("{:#x}", value);
 }
 
 bool known_op(std::string_view op) { return std::find(std::begin(kOps), std::end(kOps), op) != std::end(kOps); }
@@ -371,7 +332,7 @@ std::vector<UnknownName> unknown_syscalls(const Profile& p) {
 
 json profile_json(const Profile& p, Format f) {
   json j = json::object();
-  j["defaultAction"] = p.default_action;
+  j["defaultAction"] = action_name(p.default_action);
   if (p.default_errno_ret) j["defaultErrnoRet"] = *p.default_errno_ret;
   if (f == Format::docker) {
     json am = json::array();
@@ -392,7 +353,7 @@ json profile_json(const Profile& p, Format f) {
   if (!p.listener_metadata.empty()) j["listenerMetadata"] = p.listener_metadata;
   json calls = json::array();
   for (const auto& r : p.syscalls) {
-    json rj = {{"names", r.names}, {"action", r.action}};
+    json rj = {{"names", r.names}, {"action", action_name(r.action)}};
     if (r.errno_ret) rj["errnoRet"] = *r.errno_ret;
     if (!r.args.empty()) rj["args"] = args_json(r.args);
     if (f == Format::docker) {
@@ -409,15 +370,6 @@ json profile_json(const Profile& p, Format f) {
 std::string write_profile(const Profile& p, Format f) {
   if (f == Format::spo) return spo_yaml(p);
   return profile_json(p, f).dump(2) + "\n";
-}
-
-sys::Arch native_of(sys::Arch a) {
-  switch (a) {
-    case sys::Arch::i386:
-    case sys::Arch::x32: return sys::Arch::x86_64;
-    case sys::Arch::arm: return sys::Arch::aarch64;
-    default: return a;
-  }
 }
 
 std::vector<sys::Arch> listed_arches(const Profile& p) {

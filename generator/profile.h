@@ -12,6 +12,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "generator/action.h"
 #include "syscalls-tables/syscalls.h"
 
 namespace syscribe::gen {
@@ -45,8 +46,8 @@ struct DockerFilter {
 
 struct Rule {
   std::vector<std::string> names;
-  std::string action = "SCMP_ACT_ALLOW";  // SCMP_ACT_* spelling as read or generated
-  std::optional<uint32_t> errno_ret;      // for SCMP_ACT_ERRNO and SCMP_ACT_TRACE
+  Action action = Action::allow;
+  std::optional<uint32_t> errno_ret;  // for Action::error and Action::trace
   std::vector<ArgCond> args;
   std::string comment;                    // Docker and SPO only
   DockerFilter includes, excludes;        // Docker only
@@ -61,7 +62,7 @@ struct ArchMapEntry {
 
 struct Profile {
   Format format = Format::oci;  // the dialect it was read as (or is meant to be written as)
-  std::string default_action = "SCMP_ACT_ERRNO";
+  Action default_action = Action::error;
   std::optional<uint32_t> default_errno_ret;
   std::vector<std::string> architectures;  // SCMP_ARCH_* names
   std::vector<ArchMapEntry> arch_map;      // Docker
@@ -91,12 +92,6 @@ struct UnknownName {
 // Every unknown name in profile order; runtimes skip them (libseccomp cannot resolve them).
 std::vector<UnknownName> unknown_syscalls(const Profile& p);
 
-// Known SCMP_ACT_* names. The seccomp return value of an action: errno_ret (or EPERM, the
-// runtimes' default) goes into the low 16 bits of ERRNO and TRACE. nullopt when unknown.
-bool known_action(std::string_view action);
-std::optional<uint32_t> action_value(std::string_view action, std::optional<uint32_t> errno_ret);
-// "SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO(EPERM)", "SCMP_ACT_KILL_PROCESS" for a return value.
-std::string describe_action(uint32_t value);
 bool known_op(std::string_view op);
 bool known_flag(std::string_view flag);
 
@@ -118,12 +113,7 @@ nlohmann::json profile_json(const Profile& p, Format f);  // oci and docker only
 std::vector<sys::Arch> effective_arches(const Profile& p, sys::Arch host);
 // The listed arches as parsed (architectures, or every arch named in archMap).
 std::vector<sys::Arch> listed_arches(const Profile& p);
-// The native arch of a compat one (i386, x32 -> x86_64; arm -> aarch64); itself otherwise.
-sys::Arch native_of(sys::Arch a);
 
-// s390x is the only big-endian arch syscribe knows; libseccomp (and so runc) refuses to put
-// arches of different byte order in one filter.
-inline bool big_endian(sys::Arch a) { return a == sys::Arch::s390x; }
 
 // Whether a Docker rule applies on `host` with capabilities `caps` (minKernel assumed met).
 bool rule_applies(const Rule& r, sys::Arch host, const std::vector<std::string>& caps);

@@ -127,7 +127,7 @@ Report build_report(const Reviewed& r, const ReportInput& in) {
   Report rep;
   rep.input = in;
   const Policy& pol = r.policy;
-  rep.default_action = pol.default_action;
+  rep.default_action = action_name(pol.default_action);
   if (pol.default_errno) rep.default_action += fmt::format(" ({})", sys::errno_name(static_cast<int>(*pol.default_errno)));
   for (sys::Arch a : pol.arches) {
     std::string n(sys::arch_name(a));
@@ -145,7 +145,7 @@ Report build_report(const Reviewed& r, const ReportInput& in) {
   std::vector<std::pair<const PolicyEntry*, bool>> entries;  // entry, removed
   for (const auto& e : pol.entries) entries.push_back({&e, false});
   for (const auto& e : r.observed.entries)
-    if (e.action == "SCMP_ACT_ALLOW" && !pol.find(e.syscall)) entries.push_back({&e, true});
+    if (e.action == Action::allow && !pol.find(e.syscall)) entries.push_back({&e, true});
   for (const auto& [eptr, removed] : entries) {
     const PolicyEntry& e = *eptr;
     // Evidence comes from the policy as recorded: decided argument values are not evidence.
@@ -178,9 +178,9 @@ Report build_report(const Reviewed& r, const ReportInput& in) {
       for (const auto& f : e.filters) row.filters.push_back(filter_text(e.syscall, f));
     for (const auto& s : e.sources) row.origins.push_back(origin_text(s));
     if (removed) row.action = "removed (denied)";
-    else if (e.action == "SCMP_ACT_ALLOW") row.action = "allow";
+    else if (e.action == Action::allow) row.action = "allow";
     else if (e.errno_ret) row.action = sys::errno_name(static_cast<int>(*e.errno_ret));
-    else row.action = e.action;
+    else row.action = action_name(e.action);
 
     const Verdict* v = r.verdict(e.syscall);
     if (v) {
@@ -201,14 +201,14 @@ Report build_report(const Reviewed& r, const ReportInput& in) {
       row.decision = "needed";
       for (const auto& u : r.unreviewed)
         if (u.syscall == e.syscall) row.decision_reason = "no decision covers " + uses_text(u.uses);
-    } else if (is_high_risk(e.risk) && e.action == "SCMP_ACT_ALLOW") {
+    } else if (is_high_risk(e.risk) && e.action == Action::allow) {
       row.decision = "not needed";
       std::vector<std::string> why;
       for (const auto& s : e.sources) why.push_back(std::string(origin_name(s.origin)));
       row.decision_reason = fmt::format("added as {}, not made by the workload", fmt::join(why, ", "));
     }
     row.docker = docker_text(docker_default_status(e.syscall, pol.arches));
-    if (!removed && e.action == "SCMP_ACT_ALLOW") ++rep.allowed;
+    if (!removed && e.action == Action::allow) ++rep.allowed;
     rep.rows.push_back(std::move(row));
   }
   std::sort(rep.rows.begin(), rep.rows.end(), [](const ReportRow& a, const ReportRow& b) {
@@ -279,7 +279,7 @@ Report build_report(const Reviewed& r, const ReportInput& in) {
   // Against Docker's default profile.
   std::set<std::string> allowed;
   for (const auto& e : pol.entries)
-    if (e.action == "SCMP_ACT_ALLOW") allowed.insert(e.syscall);
+    if (e.action == Action::allow) allowed.insert(e.syscall);
   for (const auto& name : allowed) {
     DockerVerdict v = docker_default_status(name, pol.arches);
     if (v.status == DockerStatus::needs_capability || v.status == DockerStatus::not_allowed)

@@ -317,7 +317,7 @@ Reviewed review_policy(const ev::Evidence& ev, const PolicyOptions& opts, Decisi
     v.denied = denied(name);
     const PolicyEntry* before = r.observed.find(name);
     const PolicyEntry* after = r.policy.find(name);
-    v.removed = before && before->action == "SCMP_ACT_ALLOW" && (!after || after->action != "SCMP_ACT_ALLOW");
+    v.removed = before && before->action == Action::allow && (!after || after->action != Action::allow);
     const Decision& first = list[idx.front()];
     std::vector<std::string> notes;
     if (before && before->has(Origin::observed)) {
@@ -346,7 +346,7 @@ Reviewed review_policy(const ev::Evidence& ev, const PolicyOptions& opts, Decisi
       }
       auto& e = *std::find_if(r.policy.entries.begin(), r.policy.entries.end(),
                               [&name = name](const PolicyEntry& x) { return x.syscall == name; });
-      e.sources.front().note += fmt::format("; {}", fmt::join(why, "; "));
+      e.review_note = fmt::format("{}", fmt::join(why, "; "));
     }
     r.verdicts.push_back(std::move(v));
   }
@@ -362,7 +362,7 @@ Reviewed review_policy(const ev::Evidence& ev, const PolicyOptions& opts, Decisi
 
   // The gate: every observed use of a high-risk syscall the profile allows needs an allow.
   for (const auto& e : r.policy.entries) {
-    if (e.action != "SCMP_ACT_ALLOW" || !is_high_risk(e.risk) || !e.has(Origin::observed)) continue;
+    if (e.action != Action::allow || !is_high_risk(e.risk) || !e.has(Origin::observed)) continue;
     Unreviewed u{e.syscall, e.risk, e.reason, {}, 0, {}, {}};
     auto ap = applied.find(e.syscall);
     for (const auto& use : uses_of(e))
@@ -435,7 +435,7 @@ std::string decisions_skeleton(const Reviewed& r, const std::vector<std::string>
   }
   std::vector<std::string> labelled;
   for (const auto& e : r.observed.entries)
-    if (!e.has(Origin::observed) && e.action == "SCMP_ACT_ALLOW" && is_high_risk(e.risk))
+    if (!e.has(Origin::observed) && e.action == Action::allow && is_high_risk(e.risk))
       labelled.push_back(fmt::format("#   {} ({}): {}", e.syscall, sys::risk_name(e.risk), describe_sources(e)));
   if (!labelled.empty())
     out += fmt::format("# High-risk syscalls the profile adds without the workload making them (runtime tail,\n"

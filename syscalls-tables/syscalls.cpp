@@ -19,21 +19,26 @@ struct ArchFacts {
   std::string_view name;
   std::string_view scmp;
   uint32_t audit;
-  std::string_view go;  // Go's GOARCH, as Docker's includes.arches names the host
-  bool ilp32;           // int, long and pointers are 32 bits wide
+  std::string_view go;          // Go's GOARCH, as Docker's includes.arches names the host
+  Arch native;                  // the arch whose kernel runs it (itself, or a compat arch's host)
+  bool big_endian;
+  bool ilp32;                   // int, long and pointers are 32 bits wide
+  std::string_view systemd;     // SystemCallArchitectures= spelling
+  std::string_view libseccomp;  // seccomp_arch_resolve_name() spelling
 };
 
 // Indexed by Arch.
 constexpr ArchFacts kArchFacts[kArchCount] = {
-    {"x86_64", "SCMP_ARCH_X86_64", AUDIT_ARCH_X86_64, "amd64", false},
-    {"i386", "SCMP_ARCH_X86", AUDIT_ARCH_I386, "386", true},
-    {"x32", "SCMP_ARCH_X32", AUDIT_ARCH_X86_64, "amd64", true},
-    {"aarch64", "SCMP_ARCH_AARCH64", AUDIT_ARCH_AARCH64, "arm64", false},
-    {"arm", "SCMP_ARCH_ARM", AUDIT_ARCH_ARM, "arm", true},
-    {"riscv64", "SCMP_ARCH_RISCV64", AUDIT_ARCH_RISCV64, "riscv64", false},
-    {"s390x", "SCMP_ARCH_S390X", AUDIT_ARCH_S390X, "s390x", false},
-    {"ppc64le", "SCMP_ARCH_PPC64LE", AUDIT_ARCH_PPC64LE, "ppc64le", false},
-    {"loongarch64", "SCMP_ARCH_LOONGARCH64", 0xC0000102u /* AUDIT_ARCH_LOONGARCH64 */, "loong64", false},
+    {"x86_64", "SCMP_ARCH_X86_64", AUDIT_ARCH_X86_64, "amd64", Arch::x86_64, false, false, "x86-64", "x86_64"},
+    {"i386", "SCMP_ARCH_X86", AUDIT_ARCH_I386, "386", Arch::x86_64, false, true, "x86", "x86"},
+    {"x32", "SCMP_ARCH_X32", AUDIT_ARCH_X86_64, "amd64", Arch::x86_64, false, true, "x32", "x32"},
+    {"aarch64", "SCMP_ARCH_AARCH64", AUDIT_ARCH_AARCH64, "arm64", Arch::aarch64, false, false, "arm64", "aarch64"},
+    {"arm", "SCMP_ARCH_ARM", AUDIT_ARCH_ARM, "arm", Arch::aarch64, false, true, "arm", "arm"},
+    {"riscv64", "SCMP_ARCH_RISCV64", AUDIT_ARCH_RISCV64, "riscv64", Arch::riscv64, false, false, "riscv64", "riscv64"},
+    {"s390x", "SCMP_ARCH_S390X", AUDIT_ARCH_S390X, "s390x", Arch::s390x, true, false, "s390x", "s390x"},
+    {"ppc64le", "SCMP_ARCH_PPC64LE", AUDIT_ARCH_PPC64LE, "ppc64le", Arch::ppc64le, false, false, "ppc64-le", "ppc64le"},
+    {"loongarch64", "SCMP_ARCH_LOONGARCH64", 0xC0000102u /* AUDIT_ARCH_LOONGARCH64 */, "loong64", Arch::loongarch64,
+     false, false, "loongarch64", "loongarch64"},
 };
 
 struct Alias {
@@ -90,6 +95,10 @@ uint64_t arg_mask(Arch arch, bool is32) {
   return is32 || kArchFacts[static_cast<size_t>(arch)].ilp32 ? 0xffffffffull : ~0ull;
 }
 uint32_t audit_arch(Arch arch) { return kArchFacts[static_cast<size_t>(arch)].audit; }
+Arch native_of(Arch arch) { return kArchFacts[static_cast<size_t>(arch)].native; }
+bool big_endian(Arch arch) { return kArchFacts[static_cast<size_t>(arch)].big_endian; }
+std::string_view systemd_arch_name(Arch arch) { return kArchFacts[static_cast<size_t>(arch)].systemd; }
+std::string_view libseccomp_arch_name(Arch arch) { return kArchFacts[static_cast<size_t>(arch)].libseccomp; }
 
 std::optional<Arch> parse_arch(std::string_view text) {
   for (Arch a : kAllArches)
@@ -146,13 +155,14 @@ Arch host_arch() {
 }
 
 std::span<const Arch> compat_arches(Arch native) {
-  static constexpr Arch kX86Compat[] = {Arch::i386, Arch::x32};
-  static constexpr Arch kArmCompat[] = {Arch::arm};
-  switch (native) {
-    case Arch::x86_64: return kX86Compat;
-    case Arch::aarch64: return kArmCompat;
-    default: return {};
-  }
+  // Per arch, the others whose native it is, in table order.
+  static const auto kCompat = [] {
+    std::array<std::vector<Arch>, kArchCount> out;
+    for (Arch a : kAllArches)
+      if (native_of(a) != a) out[static_cast<size_t>(native_of(a))].push_back(a);
+    return out;
+  }();
+  return kCompat[static_cast<size_t>(native)];
 }
 
 std::string_view risk_name(Risk risk) {

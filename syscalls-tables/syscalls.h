@@ -46,6 +46,15 @@ uint32_t audit_arch(Arch arch);
 std::optional<Arch> arch_from_audit(uint32_t audit_arch_value, uint64_t nr);
 // The arch this binary was built for.
 Arch host_arch();
+// The native arch of a compat one (i386, x32 -> x86_64; arm -> aarch64); itself otherwise.
+Arch native_of(Arch arch);
+// s390x is the only big-endian arch syscribe knows; libseccomp (and so runc) refuses to put
+// arches of different byte order in one filter.
+bool big_endian(Arch arch);
+// systemd's name for SystemCallArchitectures= ("x86-64", "arm64", "ppc64-le", ...).
+std::string_view systemd_arch_name(Arch arch);
+// libseccomp's name for seccomp_arch_resolve_name() ("x86" for i386; our name otherwise).
+std::string_view libseccomp_arch_name(Arch arch);
 // The compat arches a kernel of `native` also accepts (x86_64: i386, x32; aarch64: arm).
 std::span<const Arch> compat_arches(Arch native);
 // x32 syscall numbers carry this bit (as in the kernel headers and in numbers.csv).

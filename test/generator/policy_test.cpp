@@ -61,7 +61,7 @@ const std::vector<Case>& cases() {
       {"webapp-serving.spo.yaml", "webapp.evidence.json", OutputFormat::spo,
        with([](PolicyOptions& o) { o.phases = {"serving"}; o.exclude_processes = {"/bin/sh"}; })},
       {"webapp-kill.oci.json", "webapp.evidence.json", OutputFormat::oci,
-       with([](PolicyOptions& o) { o.default_action = "SCMP_ACT_KILL_PROCESS"; })},
+       with([](PolicyOptions& o) { o.default_action = Action::kill_process; })},
       {"compat.oci.json", "compat.evidence.json", OutputFormat::oci, {}},
       {"webapp.systemd.conf", "webapp.evidence.json", OutputFormat::systemd, {}},
   };
@@ -83,7 +83,7 @@ void check_observed_allowed(const ev::Evidence& ev, const Policy& pol, const Eva
     for (const auto& [phase, arches] : p.phases)
       for (const auto& [arch_name, calls] : arches)
         for (const auto& [name, st] : calls) {
-          if (!pol.find(name) || pol.find(name)->action != "SCMP_ACT_ALLOW") continue;  // excluded or clone3
+          if (!pol.find(name) || pol.find(name)->action != Action::allow) continue;  // excluded or clone3
           const sys::SyscallInfo* s = sys::find(name);
           if (!s->exists_on(arch)) continue;
           std::array<uint64_t, 6> base{};
@@ -141,13 +141,13 @@ TEST_CASE("generated profiles match their goldens and hold on every listed arch"
         prof.syscalls = read_back.syscalls;  // what the file says, not what we meant
         for (auto& r : prof.syscalls) r.comment.clear();
       }
-      uint32_t def = *action_value(prof.default_action, prof.default_errno_ret);
+      uint32_t def = action_value(prof.default_action, prof.default_errno_ret);
       for (Arch arch : pol.arches) {
         INFO("arch " << sys::arch_name(arch));
-        Evaluator eval(prof, {.strict = true, .host = native_of(arch), .caps = {}}, golden);
+        Evaluator eval(prof, {.strict = true, .host = sys::native_of(arch), .caps = {}}, golden);
         check_observed_allowed(ev, pol, eval, arch);
         for (const auto& e : pol.entries)
-          if (e.action == "SCMP_ACT_ALLOW" && e.arches.count(std::string(sys::arch_name(arch))) && e.filters.empty())
+          if (e.action == Action::allow && e.arches.count(std::string(sys::arch_name(arch))) && e.filters.empty())
             CHECK(eval.evaluate(arch, e.syscall, {}) == kAllow);
         CHECK(eval.evaluate(arch, "clone3", {}) == 0x00050000u + 38);
         CHECK(eval.evaluate(arch, "ptrace", {}) == def);

@@ -1,6 +1,8 @@
 // The profile model and its libseccomp compilation, checked through the exported BPF.
 #include <catch2/catch.hpp>
 
+#include <cerrno>
+
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
@@ -166,4 +168,20 @@ TEST_CASE("big-endian arches compile beside a little-endian host, one filter per
   std::vector<Arch> both{Arch::x86_64, Arch::s390x};
   CHECK(error_of([&] { compile_profile(p, both, {.strict = true, .host = Arch::x86_64, .caps = {}}, "p.json"); })
             .rfind("p.json: libseccomp cannot merge the s390x filter", 0) == 0);
+}
+
+TEST_CASE("actions are spelled SCMP_ACT_* only at the edges, and round-trip") {
+  for (Action a : {Action::kill, Action::kill_thread, Action::kill_process, Action::trap, Action::error, Action::trace,
+                   Action::log, Action::allow, Action::notify}) {
+    INFO(action_name(a));
+    CHECK(action_name(a).starts_with("SCMP_ACT_"));
+    CHECK(parse_action(action_name(a)) == a);
+  }
+  CHECK(!parse_action("ALLOW"));
+  CHECK(!parse_action("SCMP_ACT_allow"));
+  CHECK(action_value(Action::error, std::nullopt) == (0x00050000u | EPERM));
+  CHECK(action_value(Action::error, 38u) == 0x00050026u);
+  CHECK(describe_action(action_value(Action::error, 38u)) == "SCMP_ACT_ERRNO(ENOSYS)");
+  CHECK(describe_action(action_value(Action::kill, std::nullopt)) == "SCMP_ACT_KILL_THREAD");
+  CHECK(describe_action(0x12340000u) == "0x12340000");
 }

@@ -493,5 +493,22 @@ open(out("so.yaml"), "w").write("decisions:\n  - {syscall: unshare, decision: al
 rc, _, err = run("review", "check", sockopt_evidence(["0x6"], ["0x1"]), "--review", out("so.yaml"))
 check(f"a decision names TCP_NODELAY: {rc} {err}", rc == 0 and "never observed" not in err)
 
+# 21. A reviewed row says the decision's reason once, in Decision/Reason, not again in Origin;
+#     review init and check take --runtime docker as generate does (runc's tail).
+rc, _, err = run("review", "check", "data/risky.evidence.json", "--review", "data/decisions.yaml", "--report",
+                 out("once.md"))
+rows = {r["Syscall"].strip("`"): r for r in md_tables(open(out("once.md")).read()).get("Syscalls", [])} if rc == 0 else {}
+u = rows.get("unshare", {})
+check(f"the reason is in Reason only: {rc} {err} {u}",
+      "UTS namespace" in u.get("Reason", "") and "review:" not in u.get("Origin", "") and
+      "UTS namespace" not in u.get("Origin", ""))
+rc, _, err = run("review", "check", "data/risky.evidence.json", "--review", "data/decisions.yaml", "--runtime", "docker",
+                 "--report", out("docker.md"))
+rows = {r["Syscall"].strip("`"): r for r in md_tables(open(out("docker.md")).read()).get("Syscalls", [])} if rc == 0 else {}
+check(f"review check --runtime docker adds runc's tail: {rc} {err}",
+      rc == 0 and "Docker runs containers with runc" in err and "runtime tail" in rows.get("capset", {}).get("Origin", ""))
+rc, _, err = run("review", "init", "data/risky.evidence.json", "--runtime", "docker", "--force", "-o", out("docker.yaml"))
+check(f"review init --runtime docker: {rc} {err}", rc in (0, 3) and "unknown runtime" not in err)
+
 print(f"outputs in {T}")
 t.finish("the review tests pass")

@@ -124,3 +124,21 @@ TEST_CASE("security-relevant arguments are declared for the filters the generato
   CHECK(get("execve").arg("filename")->use == sys::ArgUse::record);
   CHECK(get("execveat").arg("pathname")->use == sys::ArgUse::record);
 }
+
+TEST_CASE("the arch table: natives, compat arches, byte order and systemd names", "[table][arch]") {
+  using sys::Arch;
+  CHECK(sys::native_of(Arch::i386) == Arch::x86_64);
+  CHECK(sys::native_of(Arch::x32) == Arch::x86_64);
+  CHECK(sys::native_of(Arch::arm) == Arch::aarch64);
+  CHECK(sys::native_of(Arch::s390x) == Arch::s390x);
+  auto x86 = sys::compat_arches(Arch::x86_64);
+  CHECK(std::vector<Arch>(x86.begin(), x86.end()) == std::vector<Arch>{Arch::i386, Arch::x32});
+  auto arm = sys::compat_arches(Arch::aarch64);
+  CHECK(std::vector<Arch>(arm.begin(), arm.end()) == std::vector<Arch>{Arch::arm});
+  CHECK(sys::compat_arches(Arch::riscv64).empty());
+  CHECK(sys::compat_arches(Arch::i386).empty());
+  for (Arch a : sys::kAllArches) CHECK(sys::big_endian(a) == (a == Arch::s390x));
+  CHECK(sys::systemd_arch_name(Arch::x86_64) == "x86-64");
+  CHECK(sys::systemd_arch_name(Arch::ppc64le) == "ppc64-le");
+  CHECK(sys::libseccomp_arch_name(Arch::i386) == "x86");
+}

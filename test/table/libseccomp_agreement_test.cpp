@@ -19,7 +19,7 @@ namespace sys = syscribe::sys;
 namespace {
 
 // libseccomp spells arches like our SCMP_ARCH_* names, lower case and without the prefix.
-std::string libseccomp_arch_name(sys::Arch arch) {
+std::string lowercase_scmp_name(sys::Arch arch) {
   std::string s(sys::scmp_arch_name(arch).substr(std::string_view("SCMP_ARCH_").size()));
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
@@ -34,7 +34,7 @@ struct KnownArch {
 std::vector<KnownArch> shared_arches() {
   std::vector<KnownArch> out;
   for (sys::Arch a : sys::kAllArches) {
-    uint32_t token = seccomp_arch_resolve_name(libseccomp_arch_name(a).c_str());
+    uint32_t token = seccomp_arch_resolve_name(lowercase_scmp_name(a).c_str());
     if (token != 0)
       out.push_back({a, token});
     else
@@ -104,4 +104,11 @@ TEST_CASE("every number libseccomp resolves is the same syscall in our table", "
   INFO(report(problems));
   CHECK(problems.empty());
   CHECK(compared > 2500);
+}
+
+TEST_CASE("the arch table's libseccomp name resolves to the arch's own token", "[table][libseccomp]") {
+  for (const auto& k : shared_arches()) {
+    INFO(sys::arch_name(k.arch));
+    CHECK(seccomp_arch_resolve_name(std::string(sys::libseccomp_arch_name(k.arch)).c_str()) == k.token);
+  }
 }
