@@ -64,7 +64,7 @@ std::vector<Finding> lint_profile(const Profile& p, const LintOptions& opts) {
 
   // Rules.
   std::map<std::string, std::vector<std::string>> unconditional;  // name -> where
-  bool clone3_rule = false;
+  std::set<std::string> stub_rules;  // syscalls with a stub (clone3) some rule names
   std::set<std::string> widened;
   for (size_t i = 0; i < p.syscalls.size(); ++i) {
     const Rule& r = p.syscalls[i];
@@ -100,13 +100,13 @@ std::vector<Finding> lint_profile(const Profile& p, const LintOptions& opts) {
         out.push_back({np, fmt::format("unknown syscall \"{}\": runc ignores it silently", n)});
         continue;
       }
-      if (n == "clone3") {
-        clone3_rule = true;
+      if (s->stub_errno != 0) {
+        stub_rules.insert(n);
         if (allows)
-          out.push_back({np, fmt::format("clone3 is allowed: its flags sit in memory seccomp cannot read, so "
-                                         "namespace flags pass; return ENOSYS (errnoRet {}) and let glibc fall "
-                                         "back to clone",
-                                         ENOSYS)});
+          out.push_back({np, fmt::format("{} is allowed: its flags sit in memory seccomp cannot read, so "
+                                         "namespace flags pass; return {} (errnoRet {}) and let glibc fall "
+                                         "back to {}",
+                                         n, sys::errno_name(s->stub_errno), s->stub_errno, s->fallback)});
       }
       // Absent on a listed arch: a mistake when the name applies nowhere, or when it has
       // equivalents there (a profile recorded on x86_64 used on arm64) and none is allowed.
@@ -160,10 +160,15 @@ std::vector<Finding> lint_profile(const Profile& p, const LintOptions& opts) {
       }
     }
   }
-  if (!clone3_rule && def != action_value(Action::error, ENOSYS))
-    out.push_back({"$.syscalls", fmt::format("no clone3 rule: clone3 gets the default ({}) and glibc falls back to "
-                                             "clone only on ENOSYS; add clone3 with SCMP_ACT_ERRNO and errnoRet {}",
-                                             describe_action(def), ENOSYS)});
+  for (const sys::SyscallInfo& s : sys::all_syscalls()) {
+    uint32_t stub = static_cast<uint32_t>(s.stub_errno);
+    if (stub == 0 || stub_rules.count(std::string(s.name)) || def == action_value(Action::error, stub)) continue;
+    std::string e = sys::errno_name(s.stub_errno);
+    out.push_back({"$.syscalls", fmt::format("no {} rule: {} gets the default ({}) and glibc falls back to "
+                                             "{} only on {}; add {} with {} and errnoRet {}",
+                                             s.name, s.name, describe_action(def), s.fallback, e, s.name,
+                                             action_name(Action::error), stub)});
+  }
   return out;
 }
 

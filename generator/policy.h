@@ -99,7 +99,8 @@ struct PolicyOptions {
   bool arg_filters = true;
   std::vector<sys::Arch> arches;  // --arch: targets besides the observed ones
   std::string runtime = "none";   // runc, crun, none
-  bool accept_clone3 = false;     // a review decision accepts clone3
+  // Syscalls with a stub (clone3 -> ENOSYS) a review decision accepts: allowed when observed.
+  std::set<std::string> accepted_stubs;
   std::string runtime_tails;      // runtime-tails.tsv text; empty: the built-in copy
   // Distinct argument tuples one syscall may list before its filter is widened (a labelled
   // step). A 3-compare rule costs libseccomp about 12 BPF instructions per arch, so 64 tuples

@@ -13,6 +13,20 @@ namespace syscribe::gen {
 
 namespace {
 
+// A syscall info.tsv gives a stub (clone3): denying it keeps the stub and its fallback, and
+// only an observed call can be accepted. nullptr for any other syscall.
+const sys::SyscallInfo* stub_of(const std::string& name) {
+  const sys::SyscallInfo* s = sys::find(name);
+  return s && s->stub_errno != 0 ? s : nullptr;
+}
+
+// The stub whose fallback `name` is (clone: clone3), or nullptr.
+const sys::SyscallInfo* stub_falling_back_to(const std::string& name) {
+  for (const sys::SyscallInfo& s : sys::all_syscalls())
+    if (s.stub_errno != 0 && s.fallback == name) return &s;
+  return nullptr;
+}
+
 bool matches(const Decision& d, const Use& u) {
   return (d.process.empty() || process_matches(d.process, d.process_real, u.exe, u.comm)) && (d.phase.empty() || d.phase == u.phase);
 }
@@ -201,7 +215,7 @@ Reviewed review_policy(const ev::Evidence& ev, const PolicyOptions& opts, Decisi
 
   // Which decisions apply: those whose syscall was observed by their process, in their phase.
   // A decision without scope also applies to an entry the policy adds for other reasons (the
-  // runtime tail, a translation), except clone3, which the policy only allows when observed.
+  // runtime tail, a translation), except a stub (clone3), which the policy only allows when observed.
   std::map<std::string, std::vector<size_t>> applied;
   for (size_t i = 0; i < list.size(); ++i) {
     const Decision& d = list[i];
@@ -215,11 +229,12 @@ Reviewed review_policy(const ev::Evidence& ev, const PolicyOptions& opts, Decisi
         r.stale.push_back({i, fmt::format("{} is observed, but not {} (observed: {})", d.syscall, scope_text(d),
                                           uses_text(uses))});
       }
-    } else if (e && d.process.empty() && d.phase.empty() && d.syscall != "clone3") {
+    } else if (e && d.process.empty() && d.phase.empty() && !stub_of(d.syscall)) {
       applied[d.syscall].push_back(i);
     } else {
+      const sys::SyscallInfo* stub = stub_of(d.syscall);
       r.stale.push_back({i, fmt::format("{} is not observed{}", d.syscall,
-                                        d.syscall == "clone3" ? ": it stays ENOSYS" : "")});
+                                        stub ? ": it stays " + sys::errno_name(stub->stub_errno) : "")});
     }
   }
 
@@ -242,7 +257,8 @@ Reviewed review_policy(const ev::Evidence& ev, const PolicyOptions& opts, Decisi
   };
 
   PolicyOptions decided_opts = opts;
-  if (applied.count("clone3") && list[applied["clone3"].front()].allow) decided_opts.accept_clone3 = true;
+  for (const auto& [name, idx] : applied)
+    if (stub_of(name) && list[idx.front()].allow) decided_opts.accepted_stubs.insert(name);
   r.options = decided_opts;
 
   // The evidence as decided: denied syscalls left out (so what exists only because of them
@@ -255,7 +271,7 @@ Reviewed review_policy(const ev::Evidence& ev, const PolicyOptions& opts, Decisi
       for (auto& [arch, calls] : arches) {
         for (auto it = calls.begin(); it != calls.end();) {
           const std::string& name = it->first;
-          if (denied(name) && name != "clone3") {
+          if (denied(name) && !stub_of(name)) {
             it = calls.erase(it);
             continue;
           }
@@ -294,7 +310,7 @@ Reviewed review_policy(const ev::Evidence& ev, const PolicyOptions& opts, Decisi
 
   // What the runtime tail or a translation still adds after a denial comes out here.
   for (const auto& [name, idx] : applied) {
-    if (!denied(name) || name == "clone3") continue;
+    if (!denied(name) || stub_of(name)) continue;
     auto it = std::find_if(r.policy.entries.begin(), r.policy.entries.end(),
                            [&name = name](const PolicyEntry& e) { return e.syscall == name; });
     if (it == r.policy.entries.end()) continue;
@@ -302,10 +318,11 @@ Reviewed review_policy(const ev::Evidence& ev, const PolicyOptions& opts, Decisi
       r.warnings.push_back(fmt::format("{}: denied by {}, but the {} runtime makes it before the workload starts: the "
                                        "container may fail to start",
                                        name, list[idx.front()].at.str(), opts.runtime));
-    if (it->has(Origin::fallback))
-      r.warnings.push_back(fmt::format("{}: denied by {}, but glibc falls back to it when clone3 gets ENOSYS: new "
+    if (const sys::SyscallInfo* stub = stub_falling_back_to(name); stub && it->has(Origin::fallback))
+      r.warnings.push_back(fmt::format("{}: denied by {}, but glibc falls back to it when {} gets {}: new "
                                        "threads and processes will fail",
-                                       name, list[idx.front()].at.str()));
+                                       name, list[idx.front()].at.str(), stub->name,
+                                       sys::errno_name(stub->stub_errno)));
     r.policy.entries.erase(it);
   }
 
@@ -330,8 +347,9 @@ Reviewed review_policy(const ev::Evidence& ev, const PolicyOptions& opts, Decisi
                                     v.denied ? "denied" : "allowed", scope_text(first),
                                     v.denied ? "takes it from" : "concerns", uses_text(outside)));
     }
-    if (v.denied && name == "clone3")
-      notes.push_back("clone3 keeps its ENOSYS rule, and clone stays allowed as glibc's fallback");
+    if (const sys::SyscallInfo* stub = stub_of(name); v.denied && stub)
+      notes.push_back(fmt::format("{} keeps its {} rule, and {} stays allowed as glibc's fallback", name,
+                                  sys::errno_name(stub->stub_errno), stub->fallback));
     if (v.denied)
       r.policy.notes.push_back(fmt::format("{}: denied by review ({}): {}", name, first.at.str(), first.reason));
     v.note = fmt::format("{}", fmt::join(notes, "; "));

@@ -93,7 +93,7 @@ struct Stale {
 
 struct Reviewed {
   Decisions decisions;
-  PolicyOptions options;   // as used (accept_clone3 set from the decisions)
+  PolicyOptions options;   // as used (accepted_stubs set from the decisions)
   Policy observed;         // built from the evidence as recorded: what the workload did
   Policy policy;           // built from the evidence as decided: what the profile allows
   std::vector<Verdict> verdicts;      // sorted by syscall
@@ -111,7 +111,7 @@ struct Reviewed {
 //    clone fallback, which is what "not clone3" needs to work.
 //  - allow with args: the covered uses get exactly those values, so the filter is built from
 //    them (translations carry them, masks and 32-bit compares apply as for observed values).
-//  - allow of clone3 sets accept_clone3.
+//  - allow of a syscall with a stub (clone3) accepts it (accepted_stubs).
 //  - every observed high-risk/critical use must be covered by an allow decision (scope:
 //    process, phase); the rest is listed in `unreviewed`. Runtime-tail and essential entries
 //    are not the workload's behaviour and need no decision: they are labelled instead.

@@ -113,18 +113,41 @@ def parse_arg(path, lineno, spec, xlats):
         fail(path, lineno, f"value set {xlat!r} must be SET or SET/ARG=VALUE")
     # danger=: values (eq) or bits (mask) that make the call high risk whatever the row says;
     # benign=: values always allowed with the syscall (eq only).
-    danger, benign = [], []
+    # at=ARCH:INDEX,...: where the argument sits on arches that order the raw call differently.
+    danger, benign, at = [], [], []
     for opt in options:
         key, _, val = opt.partition("=")
-        if key not in ("danger", "benign") or not val:
-            fail(path, lineno, f"argument {whole!r}: unknown option {opt!r} (danger=V|V, benign=V|V)")
+        if key not in ("danger", "benign", "at") or not val:
+            fail(path, lineno, f"argument {whole!r}: unknown option {opt!r} (danger=V|V, benign=V|V, at=ARCH:N)")
+        if key == "at":
+            for place in val.split(","):
+                arch, _, index = place.partition(":")
+                if arch not in ARCHES or not index.isdigit() or int(index) > 5:
+                    fail(path, lineno, f"argument {whole!r}: at= takes ARCH:INDEX (0..5), not {place!r}")
+                at.append((arch, int(index)))
+            continue
         if use not in ("eq", "mask") or (key == "benign" and use != "eq"):
             fail(path, lineno, f"argument {whole!r}: {key}= needs !eq{'' if key == 'benign' else ' or !mask='}")
         vals = parse_values(path, lineno, val, xlat.split("/")[0], xlats)
         if key == "danger" and use == "mask" and any(v & ~mask for v in vals):
             fail(path, lineno, f"argument {whole!r}: danger bits outside the mask")
         (danger if key == "danger" else benign).extend(vals)
-    return name, KINDS[kind][0], KINDS[kind][1], xlat, use, mask, danger, benign
+    return name, KINDS[kind][0], KINDS[kind][1], xlat, use, mask, danger, benign, at
+
+
+def parse_policy(path, lineno, name, text, numbers, xlats):
+    """The policy cell: (essential, stub errno, fallback)."""
+    if text in ("", "-"):
+        return False, 0, ""
+    if text == "essential":
+        return True, 0, ""
+    fields = dict(f.partition("=")[::2] for f in text.split(","))
+    errnos = dict(xlats.get("errnos", []))
+    if set(fields) != {"errno", "fallback"} or fields["errno"] not in errnos:
+        fail(path, lineno, f"{name}: policy {text!r}: expected -, essential or errno=ENAME,fallback=SYSCALL")
+    if fields["fallback"] not in numbers:
+        fail(path, lineno, f"{name}: fallback {fields['fallback']} is not in numbers.csv")
+    return False, errnos[fields["errno"]], fields["fallback"]
 
 
 def read_info(path, numbers, xlats):
@@ -133,9 +156,9 @@ def read_info(path, numbers, xlats):
         cells = line.split("\t")
         if cells[0] == "name":
             continue
-        if len(cells) != 6:
-            fail(path, lineno, f"expected 6 tab-separated columns, found {len(cells)}")
-        name, category, risk, reason, args, equivalents = cells
+        if len(cells) != 7:
+            fail(path, lineno, f"expected 7 tab-separated columns, found {len(cells)}")
+        name, category, risk, reason, args, equivalents, policy = cells
         if name not in numbers:
             fail(path, lineno, f"{name} is not in numbers.csv")
         if name in info:
@@ -156,7 +179,8 @@ def read_info(path, numbers, xlats):
         for e in eqs:
             if e not in numbers:
                 fail(path, lineno, f"equivalent {e} is not in numbers.csv")
-        info[name] = (category, risk, reason, parsed_args, eqs)
+        info[name] = (category, risk, reason, parsed_args, eqs,
+                      parse_policy(path, lineno, name, policy, numbers, xlats))
     missing = sorted(set(numbers) - set(info))
     if missing:
         sys.exit(f"{path}: no row for {', '.join(missing)} (every syscall in numbers.csv needs one)")
@@ -204,29 +228,34 @@ def generate(numbers, info, xlats):
     for name in sorted(numbers):
         if name not in info:
             continue
-        _, _, _, args, eqs = info[name]
+        _, _, _, args, eqs, _ = info[name]
         if args:
             for i, a in enumerate(args):
                 for label, vals in (("danger", a[6]), ("benign", a[7])):
                     if vals:
                         out.append(f"static const uint64_t {label}_{name}_{i}[] = {{"
                                    f"{', '.join(f'{v:#x}ULL' for v in vals)}}};")
+                if a[8]:
+                    out.append(f"static const ArgPlace at_{name}_{i}[] = {{"
+                               f"{', '.join(f'{{Arch::{arch}, {index}}}' for arch, index in a[8])}}};")
             out.append(f"static const ArgInfo args_{name}[] = {{")
-            for i, (an, kind, is32, xlat, use, mask, danger, benign) in enumerate(args):
+            for i, (an, kind, is32, xlat, use, mask, danger, benign, at) in enumerate(args):
                 spans = ", ".join(f"std::span<const uint64_t>({label}_{name}_{i})" if vals else "{}"
                                   for label, vals in (("danger", danger), ("benign", benign)))
+                places = f"std::span<const ArgPlace>(at_{name}_{i})" if at else "{}"
                 out.append(f"  {{{cstr(an)}, ArgKind::{kind}, {'true' if is32 else 'false'}, "
-                           f"{cstr(xlat)}, ArgUse::{use}, {mask:#x}ULL, {spans}}},")
+                           f"{cstr(xlat)}, ArgUse::{use}, {mask:#x}ULL, {spans}, {places}}},")
             out.append("};")
         if eqs:
             out.append(f"static const std::string_view eq_{name}[] = {{{', '.join(cstr(e) for e in eqs)}}};")
     out.append("const SyscallInfo kSyscalls[] = {")
     for name in sorted(numbers):
         nrs = ", ".join(str(n) for n in numbers[name])
-        category, risk, reason, args, eqs = info[name]
+        category, risk, reason, args, eqs, (essential, stub_errno, fallback) = info[name]
         a = f"std::span<const ArgInfo>(args_{name})" if args else "{}"
         e = f"std::span<const std::string_view>(eq_{name})" if eqs else "{}"
-        out.append(f"  {{{cstr(name)}, {{{nrs}}}, {cstr(category)}, Risk::{risk}, {cstr(reason)}, {a}, {e}}},")
+        out.append(f"  {{{cstr(name)}, {{{nrs}}}, {cstr(category)}, Risk::{risk}, {cstr(reason)}, {a}, {e}, "
+                   f"{'true' if essential else 'false'}, {stub_errno}, {cstr(fallback)}}},")
     out.append("};")
     out.append(f"const size_t kSyscallCount = {len(numbers)};")
     out.append("")

@@ -95,6 +95,13 @@ enum class ArgUse : uint8_t {
   mask,    // recorded; the profile allows only the observed values of (arg & mask)
 };
 
+// Where an argument sits on an arch that orders the raw call differently (s390x's clone
+// takes flags second).
+struct ArgPlace {
+  Arch arch;
+  uint8_t index;
+};
+
 struct ArgInfo {
   std::string_view name;  // "flags"
   ArgKind kind;
@@ -107,6 +114,9 @@ struct ArgInfo {
   std::span<const uint64_t> danger;
   // Values (eq) always allowed when the syscall is: fcntl's F_GETFD, F_SETFL, ...
   std::span<const uint64_t> benign;
+  // Arches where the raw call passes it at another index (info.tsv's !at=): a profile's
+  // compare on its usual index does not hold there.
+  std::span<const ArgPlace> moved;
   // Whether `v` (masked as the filter compares it) is one the tables mark dangerous.
   bool is_dangerous(uint64_t v) const;
 };
@@ -121,6 +131,10 @@ struct SyscallInfo {
   std::string_view reason;             // one line: why this risk
   std::span<const ArgInfo> args;       // in call order
   std::span<const std::string_view> equivalents;  // used where the arch lacks this syscall
+  // What every generated profile does with it whatever the evidence (info.tsv's policy column):
+  bool essential;             // always allowed: no process lives without it
+  int32_t stub_errno;         // 0, or the errno it gets unless a review accepts it (clone3: ENOSYS)
+  std::string_view fallback;  // what the caller does after stub_errno (clone3: clone)
 
   bool exists_on(Arch arch) const { return nr[static_cast<size_t>(arch)] != kAbsent; }
   int32_t number(Arch arch) const { return nr[static_cast<size_t>(arch)]; }

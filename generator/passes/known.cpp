@@ -68,8 +68,9 @@ void add_known_tuples(PolicyEntry& e, const std::set<std::string>& keys, bool ar
 void pass_known(PolicyBuild& b) {
   for (const auto& r : b.recordings)
     for (const auto& name : r.known) {
-      if (name == "clone3" || !sys::find(name) || (b.entries.count(name) && b.entries[name].has(Origin::known)))
-        continue;
+      const sys::SyscallInfo* s = sys::find(name);
+      // A stub (clone3) keeps its errno: it is never argument-free knowledge.
+      if (!s || s->stub_errno != 0 || (b.entries.count(name) && b.entries[name].has(Origin::known))) continue;
       PolicyEntry& e = b.entry(name);
       if (!e.has(Origin::observed)) {  // known calls are never argument-sensitive
         e.filters.clear();

@@ -8,13 +8,19 @@
 
 namespace syscribe::gen {
 
+namespace {
+constexpr std::string_view kOrdinals[] = {"first", "second", "third", "fourth", "fifth", "sixth"};
+}
+
 void pass_notes(PolicyBuild& b) {
   Policy& pol = b.pol;
   const std::string& runtime = b.opts.runtime;
   for (auto& [name, e] : b.entries) {
-    if (std::find(pol.arches.begin(), pol.arches.end(), sys::Arch::s390x) != pol.arches.end() && name == "clone" &&
-        !e.filters.empty())
-      pol.warnings.push_back("clone on s390x takes flags as its second argument: the clone filter does not hold there");
+    for (const auto& f : e.filters)
+      for (const sys::ArgPlace& at : sys::find(name)->args[f.index].moved)
+        if (std::find(pol.arches.begin(), pol.arches.end(), at.arch) != pol.arches.end())
+          pol.warnings.push_back(fmt::format("{} on {} takes {} as its {} argument: the {} filter does not hold there",
+                                             name, sys::arch_name(at.arch), f.arg, kOrdinals[at.index], name));
     if (e.has(Origin::observed)) continue;
     if (e.has(Origin::translation))
       pol.notes.push_back(fmt::format("{}: added by translation ({})", name, e.sources.front().note));

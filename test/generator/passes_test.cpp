@@ -112,7 +112,7 @@ TEST_CASE("clone3 pass: ENOSYS unless accepted; observed clone3 brings clone as 
   }
   SECTION("observed and accepted: allowed") {
     PolicyOptions o;
-    o.accept_clone3 = true;
+    o.accepted_stubs = {"clone3"};
     PolicyBuild b = step(evidence_with("read", {}, {"clone3"}), o, "clone3").after;
     CHECK(b.entries.at("clone3").action == Action::allow);
     CHECK(!b.entries.count("clone"));
