@@ -112,12 +112,20 @@ void NotifySupervisor::start() {
 
 void NotifySupervisor::signal(int sig) const {
   if (child_ <= 0) return;
+  if (sig == SIGKILL) {
+    // SIGKILL ends the whole tree, as a runtime stopping a container would: every process
+    // below us (we are the subreaper, so orphans of the workload are ours too). The tree is
+    // listed before anything is killed: a killed parent's children move to us only as it
+    // exits, and a listing in between finds them under neither. A second pass takes what
+    // was moving then.
+    std::vector<pid_t> tree = list_descendants(getpid());
+    kill(child_, SIGKILL);
+    for (pid_t p : tree) kill(p, SIGKILL);
+    for (pid_t p : list_descendants(getpid())) kill(p, SIGKILL);
+    return;
+  }
   kill(child_, sig);
   if (continue_after(sig)) continue_if_stopped();
-  // SIGKILL ends the whole tree, as a runtime stopping a container would: every process
-  // below us (we are the subreaper, so orphans of the workload are ours too).
-  if (sig == SIGKILL)
-    for (pid_t p : list_descendants(getpid())) kill(p, SIGKILL);
 }
 
 void NotifySupervisor::continue_if_stopped() const {
