@@ -80,8 +80,10 @@ void pass_known(PolicyBuild& b) {
     }
   for (const auto& r : b.recordings)
     for (const auto& [arch, calls] : r.known_tuples)
-      for (const auto& [name, keys] : calls)
-        if (name != "clone3" && sys::find(name)) add_known_tuples(b.entry(name), keys, b.opts.arg_filters, b.pol.warnings);
+      for (const auto& [name, keys] : calls) {
+        const sys::SyscallInfo* s = sys::find(name);
+        if (s && s->stub_errno == 0) add_known_tuples(b.entry(name), keys, b.opts.arg_filters, b.pol.warnings);
+      }
 }
 
 }  // namespace syscribe::gen
