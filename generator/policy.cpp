@@ -61,15 +61,23 @@ PolicyEntry& PolicyBuild::entry(const std::string& name) {
   return e;
 }
 
+bool PolicyBuild::denied(const std::string& name) const { return review && review->denied.count(name); }
+
 std::span<const PolicyPass> policy_passes() {
   static constexpr PolicyPass kPasses[] = {
-      {"observed", pass_observed},         {"known", pass_known},
-      {"clone3", pass_clone3},             {"essentials", pass_essentials},
-      {"runtime tail", pass_runtime_tail}, {"translation", pass_translation},
-      {"benign values", pass_benign},      {"facts", pass_facts},
-      {"limits", pass_limits},             {"notes", pass_notes},
+      {"decisions", pass_decisions},       {"observed", pass_observed},
+      {"known", pass_known},               {"clone3", pass_clone3},
+      {"essentials", pass_essentials},     {"runtime tail", pass_runtime_tail},
+      {"translation", pass_translation},   {"benign values", pass_benign},
+      {"facts", pass_facts},               {"limits", pass_limits},
+      {"notes", pass_notes},               {"review", pass_review},
+      {"review gate", pass_review_gate},
   };
   return kPasses;
+}
+
+void run_passes(PolicyBuild& b) {
+  for (const PolicyPass& p : policy_passes()) p.run(b);
 }
 
 PolicyBuild start_build(const ev::Evidence& ev, const PolicyOptions& opts) {
@@ -129,6 +137,7 @@ PolicyBuild start_build(const ev::Evidence& ev, const PolicyOptions& opts) {
           observed_arches.insert(*arch);
           Aggregate& a = agg[name];
           ev::merge_stats(a.stats, st);
+          ev::merge_stats(a.uses[Use{p.exe, p.comm, phase}], st);
           ProcessUse& u = a.processes[key];
           u.exe = p.exe;
           u.comm = p.comm;
@@ -170,7 +179,7 @@ Policy finish_build(PolicyBuild&& b) {
 
 Policy build_policy(const ev::Evidence& ev, const PolicyOptions& opts) {
   PolicyBuild b = start_build(ev, opts);
-  for (const PolicyPass& p : policy_passes()) p.run(b);
+  run_passes(b);
   return finish_build(std::move(b));
 }
 

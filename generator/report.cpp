@@ -141,24 +141,22 @@ Report build_report(const Reviewed& r, const ReportInput& in) {
   std::set<std::string> pending;
   for (const auto& u : r.unreviewed) pending.insert(u.syscall);
 
-  // One row per entry of the profile, and one per entry review removed.
+  // One row per entry of the profile, and one per entry review removed. An entry's evidence
+  // is as recorded: decided argument values are not evidence.
   std::vector<std::pair<const PolicyEntry*, bool>> entries;  // entry, removed
   for (const auto& e : pol.entries) entries.push_back({&e, false});
-  for (const auto& e : r.observed.entries)
-    if (e.action == Action::allow && !pol.find(e.syscall)) entries.push_back({&e, true});
+  for (const auto& e : r.removed)
+    if (e.action == Action::allow) entries.push_back({&e, true});
   for (const auto& [eptr, removed] : entries) {
     const PolicyEntry& e = *eptr;
-    // Evidence comes from the policy as recorded: decided argument values are not evidence.
-    const PolicyEntry* seen = r.observed.find(e.syscall);
-    if (!seen || !seen->has(Origin::observed)) seen = &e;
     ReportRow row;
     row.syscall = e.syscall;
     row.risk = sys::risk_name(e.risk);
     row.risk_reason = e.reason;
     row.category = e.category;
-    row.count = seen->count;
+    row.count = e.count;
     std::set<ProcessRole> roles;
-    for (const auto& p : seen->processes) {
+    for (const auto& p : e.processes) {
       row.processes.push_back(fmt::format("{} ({})", process_label(p.exe, p.comm), p.count));
       roles.insert(process_role(p.exe, p.comm));
       if (!p.stack.empty()) rep.call_sites.push_back({e.syscall, process_label(p.exe, p.comm), stack_text(p.stack, 10)});
@@ -166,10 +164,10 @@ Report build_report(const Reviewed& r, const ReportInput& in) {
     if (!roles.empty() && !roles.count(ProcessRole::application))
       row.only_by = roles.count(ProcessRole::helper) ? (roles.size() == 1 ? "helper tool" : "shell or helper tool")
                                                        : "entrypoint shell";
-    row.phases.assign(seen->phases.begin(), seen->phases.end());
+    row.phases.assign(e.phases.begin(), e.phases.end());
     std::sort(row.phases.begin(), row.phases.end(),
               [](const auto& a, const auto& b) { return std::pair(phase_rank(a), a) < std::pair(phase_rank(b), b); });
-    for (const auto& [arg, values] : seen->arg_values) {
+    for (const auto& [arg, values] : e.arg_values) {
       std::vector<std::string> vs;
       for (const auto& [v, n] : values) vs.push_back(fmt::format("{} ×{}", v, n));
       row.arg_values.push_back(fmt::format("{}: {}", arg, fmt::join(vs, ", ")));
@@ -228,13 +226,17 @@ Report build_report(const Reviewed& r, const ReportInput& in) {
   // The process x phase matrix, from the evidence as recorded.
   std::set<std::string> phases;
   std::map<ev::ProcessKey, std::map<std::string, MatrixCell>> cells;
-  for (const auto& e : r.observed.entries)
-    for (const auto& p : e.processes)
+  std::vector<const PolicyEntry*> recorded;
+  for (const auto& e : pol.entries) recorded.push_back(&e);
+  for (const auto& e : r.removed) recorded.push_back(&e);
+  std::sort(recorded.begin(), recorded.end(), [](auto* x, auto* y) { return x->syscall < y->syscall; });
+  for (const PolicyEntry* e : recorded)
+    for (const auto& p : e->processes)
       for (const auto& ph : p.phases) {
         phases.insert(ph);
         MatrixCell& c = cells[{p.exe, p.comm}][ph];
         ++c.syscalls;
-        if (is_high_risk(e.risk)) c.high_risk.push_back(e.syscall);
+        if (is_high_risk(e->risk)) c.high_risk.push_back(e->syscall);
       }
   rep.phases.assign(phases.begin(), phases.end());
   std::sort(rep.phases.begin(), rep.phases.end(),

@@ -1,5 +1,5 @@
 // Review decisions: a file people commit beside the profile that says, per syscall, allow or
-// deny and why. Applied on top of the policy build; high-risk syscalls are never allowed
+// deny and why. Applied by passes of the policy build; high-risk syscalls are never allowed
 // without one (generate exits 3). docs/review.md describes the file and the rules.
 #pragma once
 
@@ -82,7 +82,7 @@ struct Verdict {
   std::string syscall;
   std::vector<size_t> applied;  // indexes into Reviewed::decisions.list of the decisions that apply
   bool denied = false;
-  bool removed = false;     // in the unreviewed policy, not in the profile
+  bool removed = false;     // allowed before the decisions, taken out of the profile by a deny
   std::string note;         // "denied for /bin/sh; seccomp cannot tell processes apart: ..."
 };
 
@@ -94,30 +94,42 @@ struct Stale {
 struct Reviewed {
   Decisions decisions;
   PolicyOptions options;   // as used (accepted_stubs set from the decisions)
-  Policy observed;         // built from the evidence as recorded: what the workload did
-  Policy policy;           // built from the evidence as decided: what the profile allows
+  Policy policy;           // what the profile allows; its entries keep the evidence as recorded
+  std::vector<PolicyEntry> removed;   // entries a deny took out, as built, sorted by syscall
   std::vector<Verdict> verdicts;      // sorted by syscall
   std::vector<Unreviewed> unreviewed;  // non-empty: generate must refuse (kExitReview)
-  std::vector<Stale> stale;
+  std::vector<Stale> stale;           // sorted by decision
   std::vector<std::string> warnings;  // people must read these (also copied into policy.warnings)
 
   const Verdict* verdict(const std::string& syscall) const;
 };
 
-// Builds the policy twice (as recorded and as decided) and applies the decisions:
-//  - deny: the syscall is left out of the evidence (so what exists only because of it, its
-//    translations, goes too), then removed from the policy if the runtime tail or a
-//    translation still adds it; clone3 is special: denying it keeps the ENOSYS stub and the
-//    clone fallback, which is what "not clone3" needs to work.
+// Builds the policy with the decisions applied, in one run of the passes (passes/passes.h):
+//  - deny: the syscall gets no filter and no translation, and comes out of the policy even
+//    when the runtime tail or the clone3 fallback adds it (with a warning); a stub (clone3) is
+//    special: denying it keeps the ENOSYS rule and the clone fallback, which is what "not
+//    clone3" needs to work.
 //  - allow with args: the covered uses get exactly those values, so the filter is built from
-//    them (translations carry them, masks and 32-bit compares apply as for observed values).
+//    them (translations carry them, masks and 32-bit compares apply as for observed values);
+//    the evidence the report shows stays as recorded.
 //  - allow of a syscall with a stub (clone3) accepts it (accepted_stubs).
+//  - a decision applies where its syscall was observed by its process in its phase; one
+//    without scope also to an entry the policy adds for other reasons (runtime tail,
+//    translation), except a stub, which is only allowed when observed.
 //  - every observed high-risk/critical use must be covered by an allow decision (scope:
 //    process, phase); the rest is listed in `unreviewed`. Runtime-tail and essential entries
 //    are not the workload's behaviour and need no decision: they are labelled instead.
 // Throws Error naming the decision for contradictions (allow and deny both apply) and for
 // denying an essential syscall.
 Reviewed review_policy(const ev::Evidence& ev, const PolicyOptions& opts, Decisions decisions);
+
+// What the review passes share. Whether decision `d` covers use `u` (its process and phase,
+// when it names them); the uses an entry's evidence holds, sorted; "by /bin/sh in phase
+// reload"; the syscall's info when info.tsv gives it a stub (clone3), else nullptr.
+bool decision_covers(const Decision& d, const Use& u);
+std::vector<Use> uses_of(const PolicyEntry& e);
+std::string scope_text(const Decision& d);
+const sys::SyscallInfo* stub_of(const std::string& syscall);
 
 // The refusal message listing each unreviewed syscall with its processes and phases; empty
 // when nothing is pending. generate throws it as Error(..., kExitReview).

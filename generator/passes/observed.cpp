@@ -1,5 +1,5 @@
 // The observed pass: one allow entry per syscall the workload made, with argument filters
-// and tuples from the evidence.
+// and tuples from the evidence (with the values allow decisions give, where they give some).
 #include <algorithm>
 
 #include <fmt/format.h>
@@ -32,14 +32,15 @@ void pass_observed(PolicyBuild& b) {
     if (e.processes.size() > 1) who += fmt::format(" and {} more", e.processes.size() - 1);
     add_source(e, Origin::observed,
                fmt::format("{} by {} ({})", calls_text(e.count), who, fmt::join(e.phases, ", ")));
-    e.danger = dangerous_values(*info, a.stats);
-    if (!b.opts.arg_filters) continue;
-    e.filters = filters_from(*info, a.stats, b.pol.warnings);
+    const ev::SyscallStats& allowed = a.decided ? *a.decided : a.stats;
+    e.danger = dangerous_values(*info, allowed);
+    if (!b.opts.arg_filters || b.denied(name)) continue;
+    e.filters = filters_from(*info, allowed, b.pol.warnings);
     if (e.filters.size() > 1) {
       // Without tuples the cross product is exact while at most one argument varies.
       size_t varying = 0;
       for (const auto& f : e.filters) varying += f.values.size() > 1;
-      if (auto t = tuples_from(*info, a.stats, e.filters)) {
+      if (auto t = tuples_from(*info, allowed, e.filters)) {
         e.tuples = std::move(*t);
       } else {
         e.tuples = cross_product(e.filters);

@@ -1,6 +1,7 @@
 // The translation pass: for each arch asked for (--arch) but not observed, an observed
 // syscall that arch lacks is allowed there as its equivalent (fork -> clone on aarch64),
-// scoped to that arch and carrying the filters of what it translates.
+// scoped to that arch and carrying the filters of what it translates. A denied syscall gets
+// no equivalent.
 #include <fmt/format.h>
 
 #include "generator/arg_filters.h"
@@ -53,7 +54,7 @@ void pass_translation(PolicyBuild& b) {
     if (b.observed_arches.count(target)) continue;
     std::vector<std::string> names;
     for (const auto& [name, e] : b.entries)
-      if (e.has(Origin::observed)) names.push_back(name);
+      if (e.has(Origin::observed) && !b.denied(name)) names.push_back(name);
     for (const auto& name : names) {
       const sys::SyscallInfo* s = sys::find(name);
       if (s->exists_on(target)) continue;

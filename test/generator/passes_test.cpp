@@ -56,10 +56,11 @@ constexpr uint64_t kNsFlags = 0x7E020000;
 TEST_CASE("build_policy runs the passes in the documented order") {
   std::vector<std::string_view> names;
   for (const PolicyPass& p : policy_passes()) names.push_back(p.name);
-  CHECK(names == std::vector<std::string_view>{"observed", "known", "clone3", "essentials", "runtime tail",
-                                               "translation", "benign values", "facts", "limits", "notes"});
+  CHECK(names == std::vector<std::string_view>{"decisions", "observed", "known", "clone3", "essentials",
+                                               "runtime tail", "translation", "benign values", "facts", "limits",
+                                               "notes", "review", "review gate"});
   ev::Evidence ev = evidence_with("socket", {{2, 1, 0}, {10, 2, 0}}, {"read"});
-  PolicyBuild b = build_until(ev, {}, "notes");
+  PolicyBuild b = build_until(ev, {}, "review gate");
   Policy direct = build_policy(ev, {});
   Policy passes = finish_build(std::move(b));
   REQUIRE(direct.entries.size() == passes.entries.size());
