@@ -12,8 +12,9 @@ build_pkgs=(g++ pkg-config python3 meson ninja-build libseccomp-dev libboost-pro
 # program; the -cross header packages let the table test check every arch's numbers;
 # podman/crun/runc/busybox-static run the end-to-end container tests; nginx-light,
 # redis-server and redis-tools are the servers of the examples and their tests; chromium
-# renders the HTML review report headless; libcap2-bin gives capsh (the no_new_privs tests).
-test_pkgs=(strace file libcap2-bin gcc-multilib busybox-static nginx-light redis-server redis-tools chromium
+# renders the HTML review report headless; libcap2-bin gives capsh (the no_new_privs tests);
+# systemd gives systemd-analyze, which checks the systemd output.
+test_pkgs=(strace file libcap2-bin gcc-multilib systemd busybox-static nginx-light redis-server redis-tools chromium
            linux-libc-dev-arm64-cross linux-libc-dev-armhf-cross linux-libc-dev-riscv64-cross
            linux-libc-dev-s390x-cross linux-libc-dev-ppc64el-cross)
 # The benchmark (bench/run.py): strace to compare with, nginx + wrk and redis-server +

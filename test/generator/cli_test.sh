@@ -2,9 +2,10 @@
 # The generator's subcommands end to end: exit codes, one-line errors naming the file and
 # position, and nothing written on failure; and a recorded workload runs under the profile
 # generated from it.
-# Usage: cli_test.sh SYSCRIBE LOAD_AND_EXEC [record-run] (run in test/generator).
-# Without record-run: the offline checks. With it: record -> generate -> run, which needs
+# Usage: cli_test.sh SYSCRIBE LOAD_AND_EXEC [record-run|systemd] (run in test/generator).
+# Without a mode: the offline checks. record-run: record -> generate -> run, which needs
 # ptrace and unprivileged user namespaces; it exits 77 (meson: skipped) where they are missing.
+# systemd: systemd-analyze verify reads every systemd drop-in as systemd would (77 without it).
 set -u
 S=$1
 L=${2:-}
@@ -29,6 +30,47 @@ if [ "$MODE" = record-run ]; then
   expect 0 'syscalls allowed' $S generate "$T/rec.json" -o "$T/rec-profile.json"
   expect 0 '^ran$' $L "$T/rec-profile.json" /bin/sh -c 'ls / >/dev/null && echo ran'
   expect 1 'unshare failed: Operation not permitted' $L "$T/rec-profile.json" /usr/bin/unshare -U true
+  exit $fail
+fi
+
+if [ "$MODE" = systemd ]; then
+  command -v systemd-analyze >/dev/null || { echo "SKIP: no systemd-analyze (package systemd)"; exit 77; }
+  # verify loads the unit with its drop-ins and prints a line for each setting systemd would
+  # ignore (an unknown syscall, arch or namespace type) while still exiting 0: the check is
+  # that it prints nothing.
+  U=$T/units
+  mkdir -p "$U/app.service.d"
+  printf '[Unit]\nDescription=syscribe systemd output test\n[Service]\nExecStart=/bin/true\n' >"$U/app.service"
+  verify() {
+    SYSTEMD_UNIT_PATH=$U: systemd-analyze verify --man=no "$U/app.service" 2>&1
+  }
+  # The check can fail: a setting systemd ignores is reported.
+  printf '[Service]\nSystemCallFilter=read no_such_call\nRestrictNamespaces=no_such_type\n' >"$U/app.service.d/seccomp.conf"
+  out=$(verify)
+  grep -q 'no_such_call' <<<"$out" && grep -q 'no_such_type' <<<"$out" ||
+    { echo "FAIL: systemd-analyze verify did not report ignored settings: $out"; fail=1; }
+  check() {  # check NAME GENERATE-ARGS...: the drop-in generate writes is read without a complaint
+    local name=$1
+    shift
+    if ! $S generate "$@" -f systemd -q -o "$U/app.service.d/seccomp.conf"; then
+      echo "FAIL: $name: generate failed"; fail=1; return
+    fi
+    out=$(verify)
+    [ -z "$out" ] || { echo "FAIL: $name: systemd-analyze verify: $out"; fail=1; }
+    # clone3 is in the filter and gets ENOSYS from RestrictNamespaces= (glibc falls back to
+    # clone), unless every namespace type is allowed, which the drop-in then says.
+    grep -Eq '^SystemCallFilter=.* clone3( |$)' "$U/app.service.d/seccomp.conf" ||
+      { echo "FAIL: $name: clone3 is not in SystemCallFilter="; fail=1; }
+    grep -Eq '^RestrictNamespaces=|^# clone3: every namespace type is allowed' "$U/app.service.d/seccomp.conf" ||
+      { echo "FAIL: $name: no RestrictNamespaces= for clone3"; fail=1; }
+  }
+  check webapp data/webapp.evidence.json
+  check every-arch data/webapp.evidence.json --arch aarch64,i386,x32,armhf,riscv64,ppc64le,s390x
+  check crun-tail data/webapp.evidence.json --runtime crun
+  check merged data/webapp.evidence.json data/replica-b.evidence.json --runtime runc
+  check reviewed ../review/data/risky.evidence.json --review ../review/data/decisions.yaml
+  grep -qx 'RestrictNamespaces=uts' "$U/app.service.d/seccomp.conf" ||
+    { echo "FAIL: reviewed: the allowed unshare(CLONE_NEWUTS) should give RestrictNamespaces=uts"; fail=1; }
   exit $fail
 fi
 
