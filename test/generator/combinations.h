@@ -1,12 +1,29 @@
-// Test helper shared by the generator tests: the combinations an exact-tuple filter must
-// tell apart from the tuples it was built from.
+// Test helpers shared by the generator tests that evaluate filters: the combinations an
+// exact-tuple filter must tell apart from the tuples it was built from, and calls built from
+// tuples.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <set>
 #include <vector>
 
+#include "evidence/evidence.h"
+
 namespace syscribe::test {
+
+// A filter's answers as the BPF evaluator gives them (SECCOMP_RET_ALLOW, SECCOMP_RET_TRACE).
+constexpr uint32_t kAllow = 0x7fff0000u;
+constexpr uint32_t kTrace = 0x7ff00000u;
+using Args = std::array<uint64_t, 6>;
+
+// A call's six arguments from a tuple (values of ev::tuple_args, in order); the others 0.
+inline Args args_of(const sys::SyscallInfo& info, const std::vector<uint64_t>& t) {
+  Args a{};
+  std::vector<size_t> idx = ev::tuple_args(info);
+  for (size_t i = 0; i < idx.size(); ++i) a[idx[i]] = t[i];
+  return a;
+}
 
 // Every combination of the values each position took in `tuples` (all the same length).
 inline std::vector<std::vector<uint64_t>> combinations(const std::vector<std::vector<uint64_t>>& tuples) {

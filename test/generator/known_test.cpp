@@ -20,14 +20,15 @@
 
 using namespace syscribe;
 using namespace syscribe::gen;
+using syscribe::test::Args;
+using syscribe::test::args_of;
 using syscribe::test::combinations;
+using syscribe::test::kAllow;
+using syscribe::test::kTrace;
 using sys::Arch;
 
 namespace {
 
-constexpr uint32_t kAllow = 0x7fff0000u;
-constexpr uint32_t kTrace = 0x7ff00000u;
-using Args = std::array<uint64_t, 6>;
 using Tuple = std::vector<uint64_t>;
 
 std::string temp_file(const std::string& name, const std::string& text) {
@@ -72,14 +73,6 @@ Filter filter_for(const ev::Evidence& e, const std::vector<Arch>& arches) {
   return {known_filter(k, arches)};
 }
 
-Args args_at(const sys::SyscallInfo& info, const Tuple& t) {
-  Args a{};
-  size_t n = 0;
-  for (size_t i = 0; i < info.args.size(); ++i)
-    if (info.args[i].use != sys::ArgUse::none) a[i] = t[n++];
-  return a;
-}
-
 // The arch families a --known filter is built for: a native arch and its compat arches.
 const std::vector<std::vector<Arch>> kFamilies = {
     {Arch::x86_64, Arch::i386, Arch::x32}, {Arch::aarch64, Arch::arm}, {Arch::riscv64}, {Arch::s390x},
@@ -113,7 +106,7 @@ TEST_CASE("known filter: every known tuple runs, every other combination of its 
         for (const auto& t : combinations(tuples)) {
           bool known = std::find(tuples.begin(), tuples.end(), t) != tuples.end();
           INFO(name << " " << ev::tuple_key(*info, t));
-          CHECK(f.decide(a, name, args_at(*info, t)) == (known ? kAllow : kTrace));
+          CHECK(f.decide(a, name, args_of(*info, t)) == (known ? kAllow : kTrace));
         }
       }
       CHECK(f.decide(a, "fcntl", {5, 1, 0}) == kAllow);
@@ -285,7 +278,7 @@ TEST_CASE("generate: known tuples of an incremental recording are allowed with t
   Evaluator eval(to_profile(got), {.strict = true, .host = Arch::x86_64, .caps = {}});
   for (const auto& t : combinations(kSocket)) {
     bool known = std::find(kSocket.begin(), kSocket.end(), t) != kSocket.end();
-    CHECK((eval.evaluate(Arch::x86_64, "socket", args_at(*sys::find("socket"), t)) == kAllow) == known);
+    CHECK((eval.evaluate(Arch::x86_64, "socket", args_of(*sys::find("socket"), t)) == kAllow) == known);
   }
 }
 

@@ -22,25 +22,18 @@
 
 using namespace syscribe;
 using namespace syscribe::gen;
+using syscribe::test::Args;
+using syscribe::test::args_of;
 using syscribe::test::combinations;
+using syscribe::test::kAllow;
 using sys::Arch;
 
 namespace {
-
-constexpr uint32_t kAllow = 0x7fff0000u;
-using Args = std::array<uint64_t, 6>;
 
 PolicyOptions with_limit(size_t n) {
   PolicyOptions o;
   o.max_rules_per_syscall = n;
   return o;
-}
-
-Args args_of(const sys::SyscallInfo& info, const Tuple& t) {
-  Args a{};
-  std::vector<size_t> idx = ev::tuple_args(info);
-  for (size_t i = 0; i < idx.size(); ++i) a[idx[i]] = t[i];
-  return a;
 }
 
 // The decision of each output format on x86_64, as a function of one call: the written file
