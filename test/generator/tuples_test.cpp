@@ -88,6 +88,36 @@ TEST_CASE("a profile allows the observed argument tuples and none of their cross
   check_exact("setsockopt", {{1, 2}, {6, 1}});
 }
 
+TEST_CASE("a reviewed profile allows the decided tuples, no other combination, and nothing denied") {
+  // Observed socket(AF_INET, SOCK_STREAM), (AF_INET6, SOCK_DGRAM), (AF_NETLINK, SOCK_RAW); the
+  // decision allows AF_INET only, with the types observed; capget is denied though runc's tail
+  // makes it.
+  std::vector<Tuple> observed = {{2, 1, 0}, {10, 2, 0}, {16, 3, 0}};
+  std::vector<Tuple> decided = {{2, 1, 0}, {2, 2, 0}, {2, 3, 0}};
+  Decisions d = parse_decisions(R"(decisions:
+  - {syscall: socket, decision: allow, reason: IPv4 only in production, args: {domain: [AF_INET]}}
+  - {syscall: capget, decision: deny, reason: the workload never reads capabilities}
+)",
+                                "review.yaml");
+  PolicyOptions runc;
+  runc.runtime = "runc";
+  Reviewed r = review_policy(evidence_with("socket", observed, {"capget"}), runc, d);
+  const sys::SyscallInfo* info = sys::find("socket");
+  std::vector<Tuple> every = observed;
+  every.insert(every.end(), decided.begin(), decided.end());
+  CHECK(std::any_of(r.warnings.begin(), r.warnings.end(),
+                    [](const std::string& w) { return w.find("observed domain AF_INET6 will be denied") != std::string::npos; }));
+  for (const auto& [format, decide] : outputs(r.policy)) {
+    INFO(format);
+    for (const auto& t : combinations(every)) {
+      INFO(ev::tuple_key(*info, t));
+      bool allowed = std::find(decided.begin(), decided.end(), t) != decided.end();
+      CHECK((decide("socket", args_of(*info, t)) == kAllow) == allowed);
+    }
+    CHECK(decide("capget", {}) != kAllow);
+  }
+}
+
 TEST_CASE("tuples survive evidence JSON and merge") {
   ev::Evidence a = evidence_with("socket", {{2, 1, 0}, {10, 2, 0}});
   ev::Evidence b = ev::from_json(ev::to_json(a), "a.json");
