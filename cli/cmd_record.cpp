@@ -256,6 +256,7 @@ int cmd_record(const Args& args) {
   for (auto& r : evidence.recordings) {
     r.known.assign(known.names.begin(), known.names.end());
     r.known_tuples = known.tuples;
+    r.known_arches.assign(known.arches.begin(), known.arches.end());
     r.container = container;
   }
   ev::write_evidence(out, evidence);

@@ -188,6 +188,7 @@ json recording_json(const Recording& r) {
     j["complete"] = false;
   if (!r.known.empty()) j["known"] = r.known;
   if (!r.known_tuples.empty()) j["known_tuples"] = r.known_tuples;
+  if (!r.known_arches.empty()) j["known_arches"] = r.known_arches;
   if (!r.container.empty()) j["container"] = r.container;
   return j;
 }
@@ -284,6 +285,13 @@ Recording read_recording(const JsonAt& j) {
   }
   if (j.has("known")) r.known = read_strings(j.at("known"));
   if (j.has("known_tuples")) r.known_tuples = read_known_tuples(j.at("known_tuples"));
+  if (j.has("known_arches")) {
+    JsonAt arches = j.at("known_arches");
+    r.known_arches = read_strings(arches);
+    for (size_t i = 0; i < r.known_arches.size(); ++i)
+      if (auto a = sys::parse_arch(r.known_arches[i]); !a || sys::arch_name(*a) != r.known_arches[i])
+        arches.at(i).fail(fmt::format("unknown architecture \"{}\"", r.known_arches[i]));
+  }
   if (j.has("container")) {
     JsonAt c = j.at("container");
     for (const auto& [key, _] : c.object().items()) r.container[key] = c.at(key).str();

@@ -83,6 +83,9 @@ struct Recording {
   // Calls of argument-sensitive syscalls it let through because their recorded values were
   // known: arch name -> syscall -> known_key()s. They have no counts either.
   std::map<std::string, std::map<std::string, std::set<std::string>>> known_tuples;
+  // The arches of its filter the known file showed calls on: what ran there unrecorded is
+  // allowed, so `generate` lists them though this recording may have no call of its own there.
+  std::vector<std::string> known_arches;
   // Where it ran, when recorded in a container (syscribe-runtime): "name", "image",
   // "k8s.namespace", "k8s.pod", "k8s.container", ... -> value. Empty on the host.
   std::map<std::string, std::string> container;

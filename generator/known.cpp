@@ -52,7 +52,8 @@ void keys_from_stats(const sys::SyscallInfo& info, const ev::SyscallStats& st, s
 void known_from_evidence(const ev::Evidence& e, Known& k) {
   for (const auto& [key, proc] : e.processes)
     for (const auto& [phase, arches] : proc.phases)
-      for (const auto& [arch, calls] : arches)
+      for (const auto& [arch, calls] : arches) {
+        if (!calls.empty()) k.arches.insert(arch);
         for (const auto& [name, stats] : calls) {
           const sys::SyscallInfo* info = sys::find(name);
           if (!info) continue;
@@ -61,7 +62,10 @@ void known_from_evidence(const ev::Evidence& e, Known& k) {
           else
             keys_from_stats(*info, stats, k.tuples[arch][name]);
         }
+      }
   for (const auto& r : e.recordings) {
+    k.arches.insert(r.known_arches.begin(), r.known_arches.end());
+    for (const auto& [arch, calls] : r.known_tuples) k.arches.insert(arch);
     for (const auto& name : r.known)
       if (const sys::SyscallInfo* info = sys::find(name); info && !info->has_recorded_args()) k.names.insert(name);
     for (const auto& [arch, calls] : r.known_tuples)
@@ -100,6 +104,7 @@ void known_from_profile(const Profile& p, std::span<const sys::Arch> wanted, Kno
   std::vector<sys::Arch> arches;
   for (sys::Arch a : effective_arches(p, sys::host_arch()))
     if (std::find(wanted.begin(), wanted.end(), a) != wanted.end()) arches.push_back(a);
+  for (sys::Arch a : arches) k.arches.insert(std::string(sys::arch_name(a)));
   for (const auto& r : p.syscalls) {
     if (r.action != Action::allow || !r.includes.empty() || !r.excludes.empty()) continue;
     for (const auto& name : r.names) {
@@ -193,6 +198,8 @@ Known read_known(const std::string& file, std::span<const sys::Arch> arches) {
   // there, with values the recorder could record there.
   Known out;
   out.names = std::move(k.names);
+  for (sys::Arch a : arches)
+    if (k.arches.count(std::string(sys::arch_name(a)))) out.arches.insert(std::string(sys::arch_name(a)));
   for (sys::Arch a : arches) {
     auto it = k.tuples.find(std::string(sys::arch_name(a)));
     if (it == k.tuples.end()) continue;

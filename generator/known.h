@@ -20,6 +20,9 @@ struct Known {
   // Argument-sensitive syscalls, allowed when the values the recorder would record match a
   // key (ev::known_key): arch name -> syscall -> keys.
   std::map<std::string, std::map<std::string, std::set<std::string>>> tuples;
+  // The arches FILE shows calls on (evidence: observed or known there; a profile: its arches),
+  // of those the filter is for.
+  std::set<std::string> arches;
   size_t tuple_count() const;
 };
 

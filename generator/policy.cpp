@@ -159,6 +159,14 @@ PolicyBuild start_build(const ev::Evidence& ev, const PolicyOptions& opts) {
   // Architectures: the observed ones, plus those asked for. Compat arches only that way.
   std::set<sys::Arch> listed = observed_arches;
   for (sys::Arch a : observed_arches) pol.arch_why[std::string(sys::arch_name(a))] = "observed";
+  // An incremental recording let calls run unrecorded on the arches its known file covered.
+  for (const auto& r : ev.recordings) {
+    std::set<std::string> known(r.known_arches.begin(), r.known_arches.end());
+    for (const auto& [arch, calls] : r.known_tuples) known.insert(arch);
+    for (const auto& name : known)
+      if (auto a = sys::parse_arch(name); a && listed.insert(*a).second)
+        pol.arch_why[name] = "known to an incremental recording (record --known)";
+  }
   for (sys::Arch a : opts.arches) {
     if (listed.insert(a).second) pol.arch_why[std::string(sys::arch_name(a))] = "asked for with --arch";
   }

@@ -275,4 +275,9 @@ TEST_CASE("malformed known tuples are refused with the file and JSON path", "[ev
   j["recordings"][0]["known_tuples"] = {{"x86_64", {{"socket", "domain=0x2"}}}};
   CHECK_THROWS_WITH(ev::from_json(j, "k.json"),
                     Catch::StartsWith("k.json: $.recordings[0].known_tuples.x86_64.socket: expected an array"));
+  j["recordings"][0].erase("known_tuples");
+  j["recordings"][0]["known_arches"] = {"x86_64", "amd64"};
+  CHECK_THROWS_WITH(ev::from_json(j, "k.json"), "k.json: $.recordings[0].known_arches[1]: unknown architecture \"amd64\"");
+  j["recordings"][0]["known_arches"] = {"x86_64", "i386"};
+  CHECK(ev::from_json(j, "k.json").recordings[0].known_arches == std::vector<std::string>{"x86_64", "i386"});
 }

@@ -9,6 +9,8 @@
 #include <set>
 #include <unistd.h>
 
+#include <nlohmann/json.hpp>
+
 #include <fmt/format.h>
 
 #include "core/atomic_file.h"
@@ -280,6 +282,43 @@ TEST_CASE("generate: known tuples of an incremental recording are allowed with t
     bool known = std::find(kSocket.begin(), kSocket.end(), t) != kSocket.end();
     CHECK((eval.evaluate(Arch::x86_64, "socket", args_of(*sys::find("socket"), t)) == kAllow) == known);
   }
+}
+
+TEST_CASE("generate: an arch where only known calls ran is listed, as the merged evidence lists it") {
+  // A 32-bit helper whose every call is known leaves no call of its own in the new recording.
+  ev::Evidence observed;
+  observe(observed, Arch::x86_64, "read", {{}});
+  observe(observed, Arch::i386, "getpid", {{}});
+  const std::vector<Arch> family = {Arch::x86_64, Arch::i386, Arch::x32};
+  Filter f = filter_for(observed, family);
+  CHECK(f.f.used.arches == std::set<std::string>{"x86_64", "i386"});
+  ev::Evidence incremental;
+  observe(incremental, Arch::x86_64, "write", {{}});
+  ev::Recording r;
+  r.command = {"app"};
+  r.known.assign(f.f.used.names.begin(), f.f.used.names.end());
+  r.known_arches.assign(f.f.used.arches.begin(), f.f.used.arches.end());
+  incremental.recordings.push_back(r);
+  Policy want = build_policy(observed, {});
+  Policy got = build_policy(ev::from_json(ev::to_json(incremental), "new.json"), {});
+  CHECK(got.arches == want.arches);
+  CHECK(got.arch_why.at("i386") == "known to an incremental recording (record --known)");
+  CHECK(std::find(got.arches.begin(), got.arches.end(), Arch::x32) == got.arches.end());
+  // Known tuples name their arch too.
+  ev::Evidence tuples_only;
+  observe(tuples_only, Arch::x86_64, "read", {{}});
+  ev::Recording t;
+  t.command = {"app"};
+  t.known_tuples["i386"]["socket"] = {"domain=0x2,type=0x1,protocol=0x0"};
+  tuples_only.recordings.push_back(t);
+  CHECK(build_policy(tuples_only, {}).arches == std::vector<Arch>{Arch::x86_64, Arch::i386});
+  // From a profile: the arches it lists that the filter covers.
+  std::string path = temp_file("arches.json", R"({"defaultAction": "SCMP_ACT_ERRNO",
+    "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86"],
+    "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ALLOW"}]})");
+  Known k = read_known(path, family);
+  std::remove(path.c_str());
+  CHECK(k.arches == std::set<std::string>{"x86_64", "i386"});
 }
 
 TEST_CASE("generate: known tuples join observed values; a key that leaves an argument open widens, labelled") {
