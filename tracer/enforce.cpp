@@ -105,10 +105,13 @@ void print_calls(const std::map<DenialKey, DenialStats>& m) {
   }
 }
 
+// The syscall whose PTRACE_TRACEME request run refuses; always_notified() names it.
+constexpr std::string_view kTracemeSyscall = "ptrace";
+
 // `resp` unless it lets PTRACE_TRACEME proceed: then EPERM, what the kernel answers a
 // process that is already traced (as it is under `syscribe record`). See always_notified().
 Response refuse_traceme(const sys::SyscallInfo* info, const Notification& n, Response resp) {
-  if (resp.kind == Response::Kind::proceed && info && std::string_view(info->name) == "ptrace" &&
+  if (resp.kind == Response::Kind::proceed && info && std::string_view(info->name) == kTracemeSyscall &&
       n.args[0] == PTRACE_TRACEME) {
     resp.kind = Response::Kind::fail;
     resp.error = EPERM;
@@ -127,7 +130,7 @@ uint64_t total(const std::map<DenialKey, DenialStats>& m) {
 uint64_t EnforceResult::denied() const { return total(denials); }
 
 const std::vector<std::string>& always_notified() {
-  static const std::vector<std::string> names{"ptrace"};
+  static const std::vector<std::string> names{std::string(kTracemeSyscall)};
   return names;
 }
 
