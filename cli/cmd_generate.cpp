@@ -28,16 +28,22 @@ gen::Action default_action_of(const std::string& text) {
 }
 
 void print_summary(const gen::Policy& pol, const std::string& out, std::string_view format,
-                   const std::vector<std::string>& notes) {
+                   const std::vector<std::string>& notes, const std::vector<std::pair<sys::Arch, size_t>>& sizes) {
   size_t allowed = 0;
   for (const auto& e : pol.entries) allowed += e.action == gen::Action::allow;
+  size_t rules = gen::to_profile(pol).syscalls.size();
   std::vector<std::string> arches;
   for (sys::Arch a : pol.arches) {
     std::string n(sys::arch_name(a));
     arches.push_back(fmt::format("{} ({})", n, pol.arch_why.at(n)));
   }
   std::cerr << fmt::format("syscribe generate: {} ({}): {} syscalls allowed, {} rules in all; arches: {}\n",
-                           out == "-" ? "<stdout>" : out, format, allowed, pol.entries.size(), fmt::join(arches, ", "));
+                           out == "-" ? "<stdout>" : out, format, allowed, rules, fmt::join(arches, ", "));
+  std::vector<std::string> sized;
+  for (const auto& [a, n] : sizes) sized.push_back(fmt::format("{} on {}", n, sys::arch_name(a)));
+  if (!sized.empty())
+    std::cerr << fmt::format("  size: BPF instructions {} (the kernel takes at most 4096 per filter)\n",
+                             fmt::join(sized, ", "));
   for (const auto& n : pol.notes) std::cerr << "  note: " << n << "\n";
   for (const auto& n : notes) std::cerr << "  note: " << n << "\n";
   for (const auto& w : pol.warnings) std::cerr << "  warning: " << w << "\n";
@@ -125,11 +131,13 @@ int cmd_generate(const Args& args) {
     throw Error(gen::unreviewed_message(reviewed), kExitReview);
   }
   std::vector<std::string> notes;
+  std::vector<std::pair<sys::Arch, size_t>> sizes;
+  eo.bpf_sizes = &sizes;
   std::string content = gen::emit(pol, eo, notes);
   outputs.add(out, std::move(content));
   stage_reports(false);
   outputs.commit();
-  if (!p.vm.count("quiet")) print_summary(pol, out, format, notes);
+  if (!p.vm.count("quiet")) print_summary(pol, out, format, notes, sizes);
   return 0;
 }
 

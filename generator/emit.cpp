@@ -94,7 +94,9 @@ std::optional<OutputFormat> parse_output_format(std::string_view text) {
 
 std::string_view output_format_names() { return "oci, docker, spo, systemd, bpf, pfc"; }
 
-void check_profile(const Profile& p, const std::vector<sys::Arch>& arches, std::vector<std::string>& notes) {
+std::vector<std::pair<sys::Arch, size_t>> check_profile(const Profile& p, const std::vector<sys::Arch>& arches,
+                                                        std::vector<std::string>& notes) {
+  std::vector<std::pair<sys::Arch, size_t>> sizes;
   std::vector<sys::Arch> known;
   for (sys::Arch a : arches) {
     if (scmp_arch_token(a) == 0)
@@ -116,7 +118,9 @@ void check_profile(const Profile& p, const std::vector<sys::Arch>& arches, std::
       throw Error(fmt::format("the profile compiles to {} BPF instructions on {}, more than the kernel's 4096: "
                               "lower the tuple limit or use fewer argument filters",
                               insns, sys::arch_name(a)));
+    sizes.emplace_back(a, insns);
   }
+  return sizes;
 }
 
 std::string emit(const Policy& pol, const EmitOptions& opts, std::vector<std::string>& notes) {
@@ -139,7 +143,8 @@ std::string emit(const Policy& pol, const EmitOptions& opts, std::vector<std::st
     }
   p.name = opts.name;
   p.nspace = opts.nspace;
-  check_profile(p, pol.arches, notes);
+  auto sizes = check_profile(p, pol.arches, notes);
+  if (opts.bpf_sizes) *opts.bpf_sizes = std::move(sizes);
   switch (opts.format) {
     case OutputFormat::oci: return write_profile(p, Format::oci);
     case OutputFormat::docker: return write_profile(p, Format::docker);

@@ -126,6 +126,13 @@ expect 1 's390x is listed beside little-endian arches' $S lint "$T/s390.json"
 expect 0 'webapp-serving.spo.yaml: ok' $S lint golden/webapp-serving.spo.yaml
 expect 1 '^- fcntl' $S diff golden/webapp.oci.json golden/webapp-serving.spo.yaml
 
+# The summary counts the profile's rules (one per argument tuple) and gives each arch's size.
+out=$($S generate data/webapp.evidence.json --arch aarch64 -o "$T/sum.json" 2>&1)
+rules=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["syscalls"]))' "$T/sum.json")
+grep -q ", $rules rules in all;" <<<"$out" || { echo "FAIL: summary does not count the $rules rules: $out"; fail=1; }
+grep -Eq '^  size: BPF instructions [0-9]+ on x86_64, [0-9]+ on aarch64 ' <<<"$out" ||
+  { echo "FAIL: summary gives no BPF size per arch: $out"; fail=1; }
+
 # Every output format compiles and is written.
 for f in oci docker spo systemd bpf pfc; do
   expect 0 "\($f\)" $S generate data/webapp.evidence.json -f $f -o "$T/out.$f"
