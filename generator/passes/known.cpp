@@ -33,8 +33,7 @@ void add_known_tuples(PolicyEntry& e, const std::set<std::string>& keys, bool ar
   if (fresh)
     for (size_t i : ev::tuple_args(info)) {
       const sys::ArgInfo& a = info.args[i];
-      uint64_t mask = a.use == sys::ArgUse::mask ? a.mask : (a.is32 ? 0xffffffffull : ~0ull);
-      e.filters.push_back({std::string(a.name), static_cast<unsigned>(i), a.use, mask, {}, {}});
+      e.filters.push_back({std::string(a.name), static_cast<unsigned>(i), a.use, filter_mask(a), {}, {}});
     }
   for (size_t n = 0; n < known.size(); ++n) {
     std::vector<uint64_t> t;
