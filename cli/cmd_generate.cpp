@@ -1,6 +1,8 @@
 // syscribe generate: evidence -> a seccomp profile (OCI, Docker, SPO, systemd, BPF, PFC),
 // checked through libseccomp for every listed arch before it is written atomically.
+#include <algorithm>
 #include <iostream>
+#include <map>
 
 #include <fmt/format.h>
 
@@ -27,6 +29,34 @@ gen::Action default_action_of(const std::string& text) {
   throw usage_error(fmt::format("unknown default action '{}' (errno, kill-process, kill-thread, trap, log)", text));
 }
 
+// Notes about one syscall each ("capget: added for the runc runtime tail"), one line per
+// reason once several share it ("added for the runc runtime tail: capget, capset, chdir"),
+// in the order the reasons first appear; other notes as they are.
+std::vector<std::string> grouped_notes(const std::vector<std::string>& notes) {
+  std::vector<std::string> reasons;
+  std::map<std::string, std::vector<std::string>> by_reason;
+  for (const auto& n : notes) {
+    auto colon = n.find(": ");
+    bool one_syscall = colon != std::string::npos && sys::find(n.substr(0, colon));
+    std::string reason = one_syscall ? n.substr(colon + 2) : n;
+    auto& names = by_reason[reason];
+    if (names.empty() && (one_syscall || std::find(reasons.begin(), reasons.end(), reason) == reasons.end()))
+      reasons.push_back(reason);
+    if (one_syscall) names.push_back(n.substr(0, colon));
+  }
+  std::vector<std::string> out;
+  for (const auto& r : reasons) {
+    const auto& names = by_reason[r];
+    if (names.empty())
+      out.push_back(r);
+    else if (names.size() == 1)
+      out.push_back(fmt::format("{}: {}", names[0], r));
+    else
+      out.push_back(fmt::format("{}: {}", r, fmt::join(names, ", ")));
+  }
+  return out;
+}
+
 void print_summary(const gen::Policy& pol, const std::string& out, std::string_view format,
                    const std::vector<std::string>& notes, const std::vector<std::pair<sys::Arch, size_t>>& sizes) {
   size_t allowed = 0;
@@ -44,7 +74,7 @@ void print_summary(const gen::Policy& pol, const std::string& out, std::string_v
   if (!sized.empty())
     std::cerr << fmt::format("  size: BPF instructions {} (the kernel takes at most 4096 per filter)\n",
                              fmt::join(sized, ", "));
-  for (const auto& n : pol.notes) std::cerr << "  note: " << n << "\n";
+  for (const auto& n : grouped_notes(pol.notes)) std::cerr << "  note: " << n << "\n";
   for (const auto& n : notes) std::cerr << "  note: " << n << "\n";
   for (const auto& w : pol.warnings) std::cerr << "  warning: " << w << "\n";
 }

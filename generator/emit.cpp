@@ -135,10 +135,13 @@ std::string emit(const Policy& pol, const EmitOptions& opts, std::vector<std::st
         if (!e.scope.count(std::string(sys::arch_name(a))) && sys::find(e.syscall)->exists_on(a))
           others.emplace_back(sys::arch_name(a));
       if (!others.empty())
-        notes.push_back(fmt::format("widened: {} is a translation for {} only, but a {} profile cannot scope a rule "
+        notes.push_back(fmt::format("widened: {} is a translation for {} only, but {} profile cannot scope a rule "
                                     "to an arch: it is allowed on {} too (--format docker scopes it with "
                                     "includes.arches, or generate one profile per arch)",
-                                    e.syscall, fmt::join(e.scope, ", "), kFormatNames[static_cast<size_t>(opts.format)],
+                                    e.syscall, fmt::join(e.scope, ", "),
+                                    opts.format == OutputFormat::systemd ? "a systemd"
+                                    : opts.format == OutputFormat::spo  ? "an SPO"
+                                                                        : "an OCI",
                                     fmt::join(others, ", ")));
     }
   p.name = opts.name;

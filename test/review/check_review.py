@@ -368,7 +368,8 @@ if rc == 0:
 #     spaces; a truncated JSON decisions file reported at its end.
 rc, _, err = run("generate", "data/shared.evidence.json", "--review", "data/allow-unshare.yaml", "--format", "docker",
                  "--arch", "x86_64,aarch64", "-o", out("summary.json"))
-check(f"summary labels: {err}", rc == 0 and "added: " not in err and "  note: exit: added as essential" in err)
+check(f"summary labels, one line per reason: {err}",
+      rc == 0 and "added: " not in err and "  note: added as essential: exit, restart_syscall, rt_sigreturn\n" in err)
 check(f"summary arches: {err}", "arches: x86_64 (observed), aarch64 (asked for with --arch)" in err)
 check("1 call, not 1 calls",
       rc == 0 and '"observed: 1 call by /usr/bin/app (startup)' in open(out("summary.json")).read())
