@@ -2,7 +2,8 @@
 // line per probe, "NAME ok" or "NAME ERRNO", so the test can tell the profile's EPERM
 // from success. Static, so any root filesystem can hold it.
 //
-//   probe [NAME...]   NAME: getpid unshare mount ptrace netlink clone-ns (default: all)
+//   probe [NAME...]   NAME: getpid unshare mount ptrace netlink clone-ns clone-net clone-ipc
+//                     (default: all)
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -62,14 +63,20 @@ int try_netlink() {
   return 0;
 }
 
-int try_clone_ns() {
-  // A raw clone with a namespace flag: what Docker's default profile refuses.
-  long pid = syscall(SYS_clone, CLONE_NEWUTS | SIGCHLD, nullptr, nullptr, nullptr, nullptr);
+// A raw clone with these flags; the child exits at once.
+int try_clone(long flags) {
+  long pid = syscall(SYS_clone, flags, nullptr, nullptr, nullptr, nullptr);
   if (pid < 0) return errno;
   if (pid == 0) _exit(0);
   waitpid(static_cast<pid_t>(pid), nullptr, 0);
   return 0;
 }
+
+// A namespace flag: what Docker's default profile refuses.
+int try_clone_ns() { return try_clone(CLONE_NEWUTS | SIGCHLD); }
+// Other namespace flags, for a profile that allows only some.
+int try_clone_net() { return try_clone(CLONE_NEWNET | SIGCHLD); }
+int try_clone_ipc() { return try_clone(CLONE_NEWIPC | SIGCHLD); }
 
 struct Probe {
   const char* name;
@@ -78,6 +85,7 @@ struct Probe {
 constexpr Probe kProbes[] = {
     {"getpid", try_getpid}, {"unshare", try_unshare}, {"mount", try_mount},
     {"ptrace", try_ptrace}, {"netlink", try_netlink}, {"clone-ns", try_clone_ns},
+    {"clone-net", try_clone_net}, {"clone-ipc", try_clone_ipc},
 };
 
 const char* errno_text(int err) {
