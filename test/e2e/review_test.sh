@@ -66,7 +66,7 @@ decisions:
   - syscall: clone
     decision: allow
     reason: the sandboxed helper gets its own hostname, and in production its own network
-    args: {flags: [CLONE_NEWUTS|0x11, CLONE_NEWNET|0x11]}   # as review init writes values (0x11: SIGCHLD)
+    args: {flags: [CLONE_NEWUTS|SIGCHLD, CLONE_NEWNET|SIGCHLD]}   # as review init writes values
     by: e2e
   - syscall: mount
     decision: deny
@@ -81,7 +81,7 @@ out="$("$syscribe" review check "$work/app.evidence.json" --review "$work/review
   { echo "FAIL $label: review check: $out" >&2; fail=1; }
 out="$("$syscribe" generate "$work/app.evidence.json" --review "$work/review.yaml" --runtime "$target" \
   --report "$work/app.report.md" -o "$work/app.json" 2>&1)" || die "generate with the decisions failed: $out"
-grep -q 'allows flags CLONE_NEWNET|0x11, never observed' <<<"$out" ||
+grep -q 'allows flags CLONE_NEWNET|SIGCHLD, never observed' <<<"$out" ||
   { echo "FAIL $label: generate should warn that the decision allows an unobserved value: $out" >&2; fail=1; }
 "$syscribe" lint --review "$work/review.yaml" "$work/app.json" >"$work/lint.out" 2>&1 ||
   { echo "FAIL $label: lint --review of the generated profile:" >&2; cat "$work/lint.out" >&2; fail=1; }

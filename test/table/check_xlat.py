@@ -21,7 +21,7 @@ HEADERS = {
     "address_families": ["sys/socket.h"],
     "bpf_cmds": ["linux/bpf.h"],
     "clock_ids": ["time.h"],
-    "clone_flags": ["linux/sched.h"],
+    "clone_flags": ["linux/sched.h", "signal.h"],
     "errnos": ["errno.h"],
     "fcntl_cmds": ["linux/fcntl.h"],
     "ioctl_requests": ["sys/ioctl.h", "asm/termbits.h", "linux/fiemap.h", "linux/fs.h", "linux/sockios.h", "linux/nsfs.h",
