@@ -226,11 +226,7 @@ Report build_report(const Reviewed& r, const ReportInput& in) {
   // The process x phase matrix, from the evidence as recorded.
   std::set<std::string> phases;
   std::map<ev::ProcessKey, std::map<std::string, MatrixCell>> cells;
-  std::vector<const PolicyEntry*> recorded;
-  for (const auto& e : pol.entries) recorded.push_back(&e);
-  for (const auto& e : r.removed) recorded.push_back(&e);
-  std::sort(recorded.begin(), recorded.end(), [](auto* x, auto* y) { return x->syscall < y->syscall; });
-  for (const PolicyEntry* e : recorded)
+  for (const PolicyEntry* e : r.built_entries())
     for (const auto& p : e->processes)
       for (const auto& ph : p.phases) {
         phases.insert(ph);

@@ -88,6 +88,14 @@ const Verdict* Reviewed::verdict(const std::string& syscall) const {
   return nullptr;
 }
 
+std::vector<const PolicyEntry*> Reviewed::built_entries() const {
+  std::vector<const PolicyEntry*> out;
+  for (const auto& e : policy.entries) out.push_back(&e);
+  for (const auto& e : removed) out.push_back(&e);
+  std::sort(out.begin(), out.end(), [](auto* x, auto* y) { return x->syscall < y->syscall; });
+  return out;
+}
+
 Reviewed review_policy(const ev::Evidence& ev, const PolicyOptions& opts, Decisions decisions) {
   Reviewed r;
   r.decisions = std::move(decisions);
@@ -152,12 +160,8 @@ std::string decisions_skeleton(const Reviewed& r, const std::vector<std::string>
       out += fmt::format("    # process: {}   # optional: only these uses\n", *exes.begin());
     out += fmt::format("    by: \"\"\n    date: {}\n", yaml_quote(date));
   }
-  std::vector<const PolicyEntry*> entries;  // as built, before any deny took one out
-  for (const auto& e : r.policy.entries) entries.push_back(&e);
-  for (const auto& e : r.removed) entries.push_back(&e);
-  std::sort(entries.begin(), entries.end(), [](auto* x, auto* y) { return x->syscall < y->syscall; });
   std::vector<std::string> labelled;
-  for (const PolicyEntry* e : entries)
+  for (const PolicyEntry* e : r.built_entries())
     if (!e->has(Origin::observed) && e->action == Action::allow && is_high_risk(e->risk))
       labelled.push_back(fmt::format("#   {} ({}): {}", e->syscall, sys::risk_name(e->risk), describe_sources(*e)));
   if (!labelled.empty())

@@ -102,6 +102,8 @@ struct Reviewed {
   std::vector<std::string> warnings;  // people must read these (also copied into policy.warnings)
 
   const Verdict* verdict(const std::string& syscall) const;
+  // Every entry as built, before a deny took any out (the policy's and `removed`), by syscall.
+  std::vector<const PolicyEntry*> built_entries() const;
 };
 
 // Builds the policy with the decisions applied, in one run of the passes (passes/passes.h):
