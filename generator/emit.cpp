@@ -32,22 +32,26 @@ std::string systemd_dropin(const Policy& pol, const EmitOptions& opts, std::vect
   }
   std::vector<std::string> allowed;
   std::vector<std::string> unfiltered;
-  // The namespace flags clone, unshare and setns may use; all of them when one is unfiltered.
+  // The namespace flags the allowed syscalls with a clone_flags argument (clone, unshare,
+  // setns) may use; all of them when that argument is unfiltered.
   uint64_t ns_bits = 0;
   bool clone3_stub = false;
   for (const auto& e : pol.entries) {
-    if (e.syscall == "clone3" && e.action == Action::error && e.errno_ret == 38u) clone3_stub = true;
+    const sys::SyscallInfo& info = *sys::find(e.syscall);
+    // systemd's RestrictNamespaces= answers clone3 itself (below), with the table's errno.
+    if (e.syscall == "clone3" && e.action == Action::error && e.errno_ret == static_cast<uint32_t>(info.stub_errno))
+      clone3_stub = true;
     if (e.action != Action::allow) continue;
     allowed.push_back(e.syscall);
     for (const auto& f : e.filters)
       unfiltered.push_back(fmt::format("{}: {}", e.syscall, filter_text(e.syscall, f)));
-    if (e.syscall == "clone" || e.syscall == "unshare" || e.syscall == "setns") {
-      auto it = std::find_if(e.filters.begin(), e.filters.end(), [](const ArgFilter& f) { return f.index == 0 || f.arg == "nstype"; });
-      if (it == e.filters.end()) {
-        ns_bits = ~0ull;
-      } else {
-        for (uint64_t v : it->values) ns_bits |= v;
-      }
+    auto flags = std::find_if(info.args.begin(), info.args.end(), [](const sys::ArgInfo& a) { return a.xlat == "clone_flags"; });
+    if (flags == info.args.end()) continue;
+    auto it = std::find_if(e.filters.begin(), e.filters.end(), [&](const ArgFilter& f) { return f.arg == flags->name; });
+    if (it == e.filters.end()) {
+      ns_bits = ~0ull;
+    } else {
+      for (uint64_t v : it->values) ns_bits |= v;
     }
   }
   if (clone3_stub) {
@@ -61,12 +65,13 @@ std::string systemd_dropin(const Policy& pol, const EmitOptions& opts, std::vect
   }
   out += fmt::format("SystemCallFilter={}\n", fmt::join(allowed, " "));
   if (clone3_stub) {
-    constexpr std::pair<uint64_t, std::string_view> kNamespaces[] = {
-        {0x02000000, "cgroup"}, {0x08000000, "ipc"}, {0x40000000, "net"}, {0x00020000, "mnt"},
-        {0x20000000, "pid"},    {0x10000000, "user"}, {0x04000000, "uts"}};
+    // systemd's namespace type names, in its order, by the flag that creates each.
+    constexpr std::pair<std::string_view, std::string_view> kNamespaces[] = {
+        {"CLONE_NEWCGROUP", "cgroup"}, {"CLONE_NEWIPC", "ipc"},   {"CLONE_NEWNET", "net"}, {"CLONE_NEWNS", "mnt"},
+        {"CLONE_NEWPID", "pid"},       {"CLONE_NEWUSER", "user"}, {"CLONE_NEWUTS", "uts"}};
     std::vector<std::string> types;
-    for (const auto& [bit, name] : kNamespaces)
-      if (ns_bits & bit) types.emplace_back(name);
+    for (const auto& [flag, name] : kNamespaces)
+      if (ns_bits & sys::value_of("clone_flags", flag).value()) types.emplace_back(name);
     if (types.size() == std::size(kNamespaces)) {
       notes.push_back("systemd: clone, unshare or setns is allowed with every namespace flag, so "
                       "RestrictNamespaces= restricts nothing and clone3 gets SystemCallErrorNumber=");
