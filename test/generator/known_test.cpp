@@ -22,11 +22,7 @@
 
 using namespace syscribe;
 using namespace syscribe::gen;
-using syscribe::test::Args;
-using syscribe::test::args_of;
-using syscribe::test::combinations;
-using syscribe::test::kAllow;
-using syscribe::test::kTrace;
+using namespace syscribe::test;  // the filter-evaluation helpers (combinations.h)
 using sys::Arch;
 
 namespace {

@@ -36,29 +36,25 @@ def main():
     with open(os.path.join(tables, "info.tsv"), encoding="utf-8") as f:
         info = f.read()
     getpid = next(line for line in info.split("\n") if line.startswith("getpid\t"))
+
+    def close(category="file", risk="low", args="fd:fd", equivalents="-", policy="-"):
+        # close's row with one cell changed: the mistake each case makes.
+        return replace_row(info, "close", "\t".join(["close", category, risk, "closes a fd", args, equivalents, policy]))
+
     cases = [
         ("missing row", replace_row(info, "getpid", "# removed"), "no row for getpid"),
-        ("unknown kind", replace_row(info, "close", "close\tfile\tlow\tcloses a fd\tfd:filedes\t-\t-"),
-         "unknown argument kind 'filedes'"),
-        ("unknown value set", replace_row(info, "close", "close\tfile\tlow\tcloses a fd\tfd:fd:nosuchset\t-\t-"),
-         "unknown value set 'nosuchset'"),
-        ("unknown equivalent", replace_row(info, "close", "close\tfile\tlow\tcloses a fd\tfd:fd\tclose4\t-"),
-         "equivalent close4 is not in numbers.csv"),
-        ("mask without value", replace_row(info, "close", "close\tfile\tlow\tcloses a fd\tfd:fd!mask\t-\t-"),
-         "mask needs a value"),
-        ("unknown risk", replace_row(info, "close", "close\tfile\tsevere\tcloses a fd\tfd:fd\t-\t-"),
-         "unknown risk 'severe'"),
-        ("unknown category", replace_row(info, "close", "close\tfiles\tlow\tcloses a fd\tfd:fd\t-\t-"),
-         "unknown category 'files'"),
+        ("unknown kind", close(args="fd:filedes"), "unknown argument kind 'filedes'"),
+        ("unknown value set", close(args="fd:fd:nosuchset"), "unknown value set 'nosuchset'"),
+        ("unknown equivalent", close(equivalents="close4"), "equivalent close4 is not in numbers.csv"),
+        ("mask without value", close(args="fd:fd!mask"), "mask needs a value"),
+        ("unknown risk", close(risk="severe"), "unknown risk 'severe'"),
+        ("unknown category", close(category="files"), "unknown category 'files'"),
         ("duplicate row", info + getpid + "\n", "duplicate syscall getpid"),
         ("six columns", replace_row(info, "close", "close\tfile\tlow\tcloses a fd\tfd:fd\t-"),
          "expected 7 tab-separated columns"),
-        ("unknown policy", replace_row(info, "close", "close\tfile\tlow\tcloses a fd\tfd:fd\t-\tallowed"),
-         "expected -, essential or errno=ENAME,fallback=SYSCALL"),
-        ("unknown fallback", replace_row(info, "close", "close\tfile\tlow\tcloses a fd\tfd:fd\t-\terrno=ENOSYS,fallback=close4"),
-         "fallback close4 is not in numbers.csv"),
-        ("bad place", replace_row(info, "close", "close\tfile\tlow\tcloses a fd\tfd:fd!eq!at=vax:1\t-\t-"),
-         "at= takes ARCH:INDEX"),
+        ("unknown policy", close(policy="allowed"), "expected -, essential or errno=ENAME,fallback=SYSCALL"),
+        ("unknown fallback", close(policy="errno=ENOSYS,fallback=close4"), "fallback close4 is not in numbers.csv"),
+        ("bad place", close(args="fd:fd!eq!at=vax:1"), "at= takes ARCH:INDEX"),
         ("name not in numbers.csv", info + "getpid2\tprocess\tlow\tno such syscall\t-\t-\t-\n",
          "getpid2 is not in numbers.csv"),
     ]
