@@ -338,7 +338,9 @@ std::vector<std::string> incomplete_recordings(const Evidence& ev) {
 
 std::string other_kind(const json& j) {
   if (!j.is_object() || j.contains("format")) return "";
-  if (j.contains("defaultAction") || j.contains("syscalls") || j.contains("linux") || j.value("kind", "") == "SeccompProfile")
+  // `kind` may hold anything in a file of another kind (YAML `kind:` alone is null).
+  bool spo = j.contains("kind") && j["kind"].is_string() && j["kind"].get<std::string>() == "SeccompProfile";
+  if (j.contains("defaultAction") || j.contains("syscalls") || j.contains("linux") || spo)
     return "a seccomp profile";
   if (j.contains("decisions")) return "a review decisions file";
   return "";
